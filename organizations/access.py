@@ -1,0 +1,41 @@
+"""Who may use the admin portal: an admin of an organization who is still part of it."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+from organizations.models import Member
+
+
+def portal_admin(user: Any) -> Member | None:
+    """The admin membership of a signed-in user, or None when they may not use the portal."""
+    if not user.is_authenticated:
+        return None
+    member = Member.objects.select_related("organization").filter(user=user, is_admin=True).present().first()
+    return member
+
+
+def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve the signed-in admin once and pass it to the view as ``admin``.
+
+    A user who is no longer an admin of a present membership is signed out at once.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        admin = portal_admin(request.user)
+        if admin is None:
+            logout(request)
+            messages.error(request, "Your access to this organization's admin portal has ended.")
+            return redirect_to_login(request.get_full_path())
+        request.admin = admin
+        return view(request, *args, admin=admin, **kwargs)
+
+    return wrapper

@@ -1,0 +1,192 @@
+"""Django admin for Preciate support staff: browse across customers, act through services."""
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+from organizations import services
+from organizations.models import Department, Event, Location, Member, Organization
+
+
+class EstimatedCountPaginator(Paginator):
+    """Skip the exact COUNT(*) over a million rows; show "many" pages instead."""
+
+    @cached_property
+    def count(self) -> int:
+        # Count at most one page beyond the last shown, so the query stays bounded.
+        limit = self.per_page * 50
+        return len(self.object_list[: limit + 1].values_list("pk", flat=True))
+
+
+class BigTableAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "location_source", "created_at"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(BigTableAdmin):
+    list_display = ["name", "organization", "created_at"]
+    list_filter = ["organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name"]
+    readonly_fields = ["organization", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Location)
+class LocationAdmin(DepartmentAdmin):
+    pass
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            ("active", "Active"),
+            ("removed_by_idp", "Removed by the IdP"),
+            ("removed_by_admin", "Removed by an admin"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "active":
+            return queryset.present()
+        if value == "removed_by_admin":
+            return queryset.filter(admin_removed_at__isnull=False)
+        if value == "removed_by_idp":
+            from django.db.models import Q
+
+            return queryset.filter(admin_removed_at__isnull=True).filter(
+                Q(idp_active=False) | Q(scim_deleted_at__isnull=False)
+            )
+        return queryset
+
+
+@admin.register(Member)
+class MemberAdmin(BigTableAdmin):
+    list_display = [
+        "user_name",
+        "display_name",
+        "email",
+        "organization",
+        "department",
+        "location",
+        "state",
+        "managed_by_idp",
+    ]
+    list_filter = [
+        "organization",
+        StateFilter,
+        "managed_by_idp",
+        "is_admin",
+    ]
+    list_select_related = ["organization", "department", "location"]
+    search_fields = ["user_name", "email", "display_name", "given_name", "family_name"]
+    raw_id_fields = ["manager", "department", "location", "user"]
+    readonly_fields = [
+        "organization",
+        "scim_id",
+        "user_name",
+        "external_id",
+        "given_name",
+        "family_name",
+        "display_name",
+        "email",
+        "title",
+        "employee_number",
+        "department",
+        "location",
+        "manager",
+        "idp_active",
+        "managed_by_idp",
+        "admin_removed_at",
+        "admin_removed_by",
+        "scim_deleted_at",
+        "scim_data",
+        "user",
+        "is_admin",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["remove_selected", "restore_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Member | None = None) -> bool:
+        # People are removed, never erased: history and the IdP's link must survive.
+        return False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # An address-shaped term is an exact, indexed lookup; anything else searches names.
+        if "@" in search_term:
+            term = search_term.strip().lower()
+            from django.db.models import Q
+
+            return queryset.filter(Q(user_name__lower=term) | Q(email__lower=term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="State")
+    def state(self, obj: Member) -> str:
+        return obj.state.replace("_", " ")
+
+    @admin.action(description="Remove selected people from their organization")
+    def remove_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = services.Actor.support(request.user)
+        count = 0
+        for member in queryset.select_related("organization"):
+            if member.admin_removed_at is None:
+                services.remove_member(member, by=actor)
+                count += 1
+        self.message_user(request, f"Removed {count} people.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected people")
+    def restore_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = services.Actor.support(request.user)
+        count = 0
+        for member in queryset.select_related("organization"):
+            if member.admin_removed_at is not None:
+                services.restore_member(member, by=actor)
+                count += 1
+        self.message_user(request, f"Restored {count} people.", messages.SUCCESS)
+
+
+@admin.register(Event)
+class EventAdmin(BigTableAdmin):
+    list_display = [
+        "created_at",
+        "organization",
+        "action",
+        "user_name",
+        "status",
+        "actor_kind",
+        "actor_label",
+        "summary",
+    ]
+    list_filter = ["organization", "actor_kind", "action"]
+    list_select_related = ["organization"]
+    search_fields = ["user_name", "summary"]
+    date_hierarchy = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return False

@@ -1,0 +1,53 @@
+"""The demo organization that `make run` serves."""
+
+from django.contrib.auth import get_user_model
+
+from organizations import services
+from organizations.models import Member, Organization
+
+DEMO_SLUG = "demo"
+DEMO_ADMIN_EMAIL = "admin@demo.preciate.test"
+DEMO_ADMIN_PASSWORD = "preciate-demo-admin"
+
+DEMO_PEOPLE = [
+    ("ada@demo.preciate.test", "Ada", "Lovelace", "Head of Engineering", "Engineering", "Lyon"),
+    ("grace@demo.preciate.test", "Grace", "Hopper", "Staff Engineer", "Engineering", "Lyon"),
+    ("alan@demo.preciate.test", "Alan", "Turing", "Data Scientist", "Research", "London"),
+    ("katherine@demo.preciate.test", "Katherine", "Johnson", "Customer Success Lead", "Customer Success", "London"),
+    ("it@demo.preciate.test", "IT", "Mailbox", "", "", ""),
+]
+
+
+def ensure_demo_organization() -> Organization:
+    """Create the demo organization, its admin and a few people, once; reset the admin's password."""
+    actor = services.Actor.command("seed_demo")
+    organization = Organization.objects.filter(slug=DEMO_SLUG).first()
+    if organization is None:
+        organization = services.create_organization(slug=DEMO_SLUG, name="Demo Company", by=actor)
+    for user_name, given, family, title, department, location in DEMO_PEOPLE:
+        if not Member.objects.filter(organization=organization, user_name__lower=user_name).exists():
+            services.create_member(
+                organization,
+                by=actor,
+                user_name=user_name,
+                email=user_name,
+                given_name=given,
+                family_name=family,
+                title=title,
+                department=department,
+                location=location,
+            )
+    user = get_user_model().objects.filter(username=DEMO_ADMIN_EMAIL).first()
+    if user is None:
+        services.create_admin(
+            organization,
+            email=DEMO_ADMIN_EMAIL,
+            password=DEMO_ADMIN_PASSWORD,
+            by=actor,
+            given_name="Demo",
+            family_name="Admin",
+        )
+    else:
+        user.set_password(DEMO_ADMIN_PASSWORD)
+        user.save(update_fields=["password"])
+    return organization

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from organizations.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, ensure_demo_organization
+
+
+class Command(BaseCommand):
+    help = "Ensure the demo organization with an admin login exists, and print how to use it."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, base_url: str, **options) -> None:
+        organization = ensure_demo_organization()
+        tenant_url = settings.SCIM_BASE_URL or f"{base_url}/api/v1/scim"
+        self.stdout.write(
+            f"\nDemo organization: {organization.name} ({organization.slug})\n"
+            f"  Portal:      {base_url}/web/login\n"
+            f"  Admin email: {DEMO_ADMIN_EMAIL}\n"
+            f"  Password:    {DEMO_ADMIN_PASSWORD}\n"
+            f"  Tenant URL:  {tenant_url}\n"
+            f"  Get the secret key on {base_url}/web/admin/keys\n"
+        )

@@ -1,0 +1,482 @@
+"""Every write to organizations, members, departments and locations.
+
+Each function owns its transaction and writes the audit event. Portal views, SCIM,
+Django admin actions and management commands all call these; nothing else writes
+the models.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from organizations.models import Department, Event, Location, Member, Organization
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a change: an admin, the IdP, Preciate support or a command."""
+
+    kind: str
+    user: AbstractBaseUser | None = None
+    label: str = ""
+
+    @classmethod
+    def admin(cls, user: AbstractBaseUser) -> "Actor":
+        return cls(Event.ActorKind.ADMIN, user, user.get_username())
+
+    @classmethod
+    def idp(cls, label: str = "Identity provider (SCIM)") -> "Actor":
+        return cls(Event.ActorKind.IDP, None, label)
+
+    @classmethod
+    def support(cls, user: AbstractBaseUser) -> "Actor":
+        return cls(Event.ActorKind.SUPPORT, user, user.get_username())
+
+    @classmethod
+    def command(cls, label: str = "manage.py") -> "Actor":
+        return cls(Event.ActorKind.COMMAND, None, label)
+
+
+class UserNameTaken(ValidationError):
+    """Another member of the organization already has this userName."""
+
+
+# Fields an admin or the IdP may change on a member, in the order they are reported.
+EDITABLE_FIELDS = (
+    "user_name",
+    "external_id",
+    "given_name",
+    "family_name",
+    "display_name",
+    "email",
+    "title",
+    "employee_number",
+    "department",
+    "location",
+    "manager",
+)
+FIELD_LABELS = {
+    "user_name": "userName",
+    "external_id": "external id",
+    "given_name": "first name",
+    "family_name": "last name",
+    "display_name": "display name",
+    "email": "email",
+    "title": "title",
+    "employee_number": "employee number",
+    "department": "department",
+    "location": "location",
+    "manager": "manager",
+}
+
+
+def record_event(
+    organization: Organization,
+    *,
+    by: Actor,
+    action: str,
+    member: Member | None = None,
+    user_name: str = "",
+    status: int | None = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+) -> Event:
+    return Event.objects.create(
+        organization=organization,
+        member=member,
+        actor_kind=by.kind,
+        actor_user=by.user,
+        actor_label=by.label[:200],
+        action=action,
+        user_name=(user_name or (member.user_name if member else ""))[:255],
+        status=status,
+        summary=summary,
+        changes=changes or {},
+    )
+
+
+@transaction.atomic
+def create_organization(
+    *,
+    slug: str,
+    name: str,
+    by: Actor,
+    admin_email: str | None = None,
+    admin_password: str | None = None,
+) -> Organization:
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"An organization with slug {slug!r} already exists."})
+    organization = Organization.objects.create(slug=slug, name=name)
+    record_event(organization, by=by, action="organization.created", summary=f"Organization {name} created")
+    if admin_email:
+        create_admin(organization, email=admin_email, password=admin_password, by=by)
+    return organization
+
+
+@transaction.atomic
+def create_admin(
+    organization: Organization,
+    *,
+    email: str,
+    password: str | None,
+    by: Actor,
+    given_name: str = "",
+    family_name: str = "",
+) -> Member:
+    """Create a portal login for a person of the organization (creating the person if new)."""
+    User = get_user_model()
+    if User.objects.filter(username__iexact=email).exists():
+        raise ValidationError({"admin_email": f"A login for {email} already exists."})
+    user = User.objects.create_user(username=email.lower(), email=email, password=password)
+    member = Member.objects.filter(organization=organization, user_name__lower=email.lower()).first()
+    if member is None:
+        member = create_member(
+            organization, by=by, user_name=email, email=email, given_name=given_name, family_name=family_name
+        )
+    member.user = user
+    member.is_admin = True
+    member.save(update_fields=["user", "is_admin", "updated_at"])
+    record_event(organization, by=by, action="member.admin_granted", member=member, summary="Made an admin")
+    return member
+
+
+def department_named(organization: Organization, name: str) -> Department | None:
+    """The organization's department of that name (any case), created on first use."""
+    name = name.strip()
+    if not name:
+        return None
+    return _get_or_create_named(Department, organization, name)
+
+
+def location_named(organization: Organization, name: str) -> Location | None:
+    """The organization's location of that name (any case), created on first use."""
+    name = name.strip()
+    if not name:
+        return None
+    return _get_or_create_named(Location, organization, name)
+
+
+def _get_or_create_named(model: type[Department] | type[Location], organization: Organization, name: str):
+    found = model.objects.filter(organization=organization, name__lower=name.lower()).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return model.objects.create(organization=organization, name=name[:200])
+    except IntegrityError:
+        # Another transaction created it first.
+        return model.objects.get(organization=organization, name__lower=name.lower())
+
+
+def _describe(field_name: str, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Member):
+        return value.full_name or value.user_name
+    return str(value)
+
+
+def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]]:
+    """Set the given fields on member; return {field: [old, new]} for what changed."""
+    organization = member.organization
+    changed: dict[str, list[str]] = {}
+    for name in EDITABLE_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if name == "department" and not isinstance(value, Department | None):
+            value = department_named(organization, value or "")
+        elif name == "location" and not isinstance(value, Location | None):
+            value = location_named(organization, value or "")
+        elif (
+            name == "manager"
+            and value is not None
+            and (value.organization_id != organization.id or value.pk == member.pk)
+        ):
+            raise ValidationError({"manager": "The manager must be another person of the same organization."})
+        elif value is None:
+            value = ""
+        old = getattr(member, name)
+        if name in ("department", "location", "manager"):
+            if (old.pk if old else None) == (value.pk if value else None):
+                continue
+        elif old == value:
+            continue
+        changed[name] = [_describe(name, old), _describe(name, value)]
+        setattr(member, name, value)
+    return changed
+
+
+def _summarize(changed: dict[str, list[str]]) -> str:
+    parts = []
+    for name, (old, new) in changed.items():
+        label = FIELD_LABELS.get(name, name)
+        if old and new:
+            parts.append(f"{label} changed from {old} to {new}")
+        elif new:
+            parts.append(f"{label} set to {new}")
+        else:
+            parts.append(f"{label} cleared (was {old})")
+    return "; ".join(parts)
+
+
+def _save_unique(member: Member) -> None:
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise UserNameTaken(
+            {"user_name": f"Another person of this organization already has the userName {member.user_name}."}
+        ) from exc
+
+
+@transaction.atomic
+def create_member(
+    organization: Organization,
+    *,
+    by: Actor,
+    user_name: str,
+    managed_by_idp: bool = False,
+    scim_data: dict[str, Any] | None = None,
+    idp_active: bool = True,
+    **values: Any,
+) -> Member:
+    user_name = user_name.strip()
+    if not user_name:
+        raise ValidationError({"user_name": "A userName is required."})
+    member = Member(
+        organization=organization,
+        user_name=user_name,
+        managed_by_idp=managed_by_idp,
+        scim_data=scim_data or {},
+        idp_active=idp_active,
+    )
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown member fields: {sorted(unknown)}")
+    _apply_fields(member, values)
+    _save_unique(member)
+    source = "by the identity provider" if by.kind == Event.ActorKind.IDP else f"by {by.label}".rstrip()
+    record_event(
+        organization,
+        by=by,
+        action="member.created",
+        member=member,
+        summary=f"Created {source}",
+        changes={k: ["", _describe(k, getattr(member, k))] for k in values if getattr(member, k)},
+    )
+    return member
+
+
+@transaction.atomic
+def update_member(member: Member, *, by: Actor, **values: Any) -> Member:
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown member fields: {sorted(unknown)}")
+    if "user_name" in values and not (values["user_name"] or "").strip():
+        raise ValidationError({"user_name": "A userName is required."})
+    changed = _apply_fields(member, values)
+    if changed:
+        _save_unique(member)
+        record_event(
+            member.organization,
+            by=by,
+            action="member.updated",
+            member=member,
+            summary=_summarize(changed),
+            changes=changed,
+        )
+    return member
+
+
+@transaction.atomic
+def remove_member(member: Member, *, by: Actor) -> Member:
+    """Remove the person from the organization by a local decision that later syncs keep."""
+    if member.admin_removed_at is not None:
+        return member
+    member.admin_removed_at = timezone.now()
+    member.admin_removed_by = by.user
+    member.save(update_fields=["admin_removed_at", "admin_removed_by", "updated_at"])
+    record_event(member.organization, by=by, action="member.removed", member=member, summary=f"Removed by {by.label}")
+    return member
+
+
+@transaction.atomic
+def remove_members(organization: Organization, members: list[Member], *, by: Actor) -> int:
+    removed = 0
+    for member in members:
+        if member.organization_id != organization.id:
+            raise ValidationError("A person of another organization cannot be removed here.")
+        if member.admin_removed_at is None:
+            remove_member(member, by=by)
+            removed += 1
+    return removed
+
+
+@transaction.atomic
+def restore_member(member: Member, *, by: Actor) -> Member:
+    """Lift an admin's removal; the IdP's own active state still applies."""
+    if member.admin_removed_at is None:
+        return member
+    member.admin_removed_at = None
+    member.admin_removed_by = None
+    member.save(update_fields=["admin_removed_at", "admin_removed_by", "updated_at"])
+    record_event(member.organization, by=by, action="member.restored", member=member, summary=f"Restored by {by.label}")
+    return member
+
+
+@dataclass
+class ProvisionedUser:
+    """What an IdP says about a user, already translated to Preciate's fields."""
+
+    user_name: str
+    active: bool = True
+    scim_data: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    # The SCIM id of the manager, "" to clear, None when the IdP did not say.
+    manager_id: str | None = None
+
+
+def _manager_for(organization: Organization, manager_id: str | None, member: Member | None) -> Member | None:
+    if not manager_id:
+        return None
+    try:
+        manager_uuid = uuid.UUID(str(manager_id))
+    except ValueError:
+        return None
+    manager = Member.objects.scim_visible().filter(organization=organization, scim_id=manager_uuid).first()
+    if manager is not None and member is not None and manager.pk == member.pk:
+        return None
+    return manager
+
+
+def _set_active(member: Member, active: bool, *, by: Actor) -> None:
+    if member.idp_active == active:
+        return
+    member.idp_active = active
+    member.save(update_fields=["idp_active", "updated_at"])
+    if active:
+        summary = "Reactivated by the identity provider"
+        if member.admin_removed_at is not None:
+            summary += " (stays removed: an admin removed this person)"
+        record_event(member.organization, by=by, action="member.reactivated", member=member, summary=summary)
+    else:
+        record_event(
+            member.organization,
+            by=by,
+            action="member.deactivated",
+            member=member,
+            summary="Deactivated by the identity provider: removed from the organization",
+        )
+
+
+@transaction.atomic
+def provision_member(
+    organization: Organization, user: ProvisionedUser, *, by: Actor, member: Member | None = None
+) -> tuple[Member, bool]:
+    """Create or update a member from the IdP; return (member, created).
+
+    Without ``member`` (a SCIM POST): a person of that userName added by hand is adopted,
+    a person whose SCIM resource was deleted returns (rehire, history kept), and an
+    IdP-managed person raises UserNameTaken. An admin's removal is never lifted here.
+    """
+    values = dict(user.values)
+    created = False
+    if member is None:
+        existing = (
+            Member.objects.select_for_update()
+            .filter(organization=organization, user_name__lower=user.user_name.lower())
+            .first()
+        )
+        if existing is not None and existing.managed_by_idp and existing.scim_deleted_at is None:
+            raise UserNameTaken(
+                {"user_name": f"A user with userName {user.user_name} already exists in this organization."}
+            )
+        if existing is None:
+            values["manager"] = _manager_for(organization, user.manager_id, None)
+            member = create_member(
+                organization,
+                by=by,
+                user_name=user.user_name,
+                managed_by_idp=True,
+                scim_data=user.scim_data,
+                idp_active=user.active,
+                **values,
+            )
+            if not user.active:
+                record_event(
+                    organization, by=by, action="member.deactivated", member=member, summary="Created inactive"
+                )
+            return member, True
+        member = existing
+        if member.scim_deleted_at is not None:
+            member.scim_id = uuid.uuid4()
+            member.scim_deleted_at = None
+            record_event(
+                organization,
+                by=by,
+                action="member.rehired",
+                member=member,
+                summary="Provisioned again: history reattached",
+            )
+        else:
+            record_event(
+                organization,
+                by=by,
+                action="member.adopted",
+                member=member,
+                summary="Person added by hand is now managed by the identity provider",
+            )
+        created = True
+
+    if user.manager_id is not None:
+        values["manager"] = _manager_for(organization, user.manager_id, member)
+    values["user_name"] = user.user_name
+    member.managed_by_idp = True
+    member.scim_data = user.scim_data
+    changed = _apply_fields(member, values)
+    _save_unique(member)
+    if changed:
+        record_event(
+            organization, by=by, action="member.updated", member=member, summary=_summarize(changed), changes=changed
+        )
+    _set_active(member, user.active, by=by)
+    return member, created
+
+
+@transaction.atomic
+def delete_scim_member(member: Member, *, by: Actor) -> Member:
+    """Retire the member's SCIM resource and remove them; the record and history stay."""
+    member.scim_deleted_at = timezone.now()
+    member.save(update_fields=["scim_deleted_at", "updated_at"])
+    record_event(
+        member.organization,
+        by=by,
+        action="member.deleted",
+        member=member,
+        summary="Deleted by the identity provider: removed from the organization",
+    )
+    return member
+
+
+@transaction.atomic
+def set_location_source(organization: Organization, source: str, *, by: Actor) -> Organization:
+    if source not in Organization.LocationSource.values:
+        raise ValidationError({"location_source": f"Unknown location source {source!r}."})
+    old = organization.location_source
+    if old != source:
+        organization.location_source = source
+        organization.save(update_fields=["location_source"])
+        record_event(
+            organization,
+            by=by,
+            action="organization.updated",
+            summary=f"Location now comes from {source} (was {old})",
+        )
+    return organization

@@ -1,0 +1,51 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from organizations.models import Department, Location, Member, Organization
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.Sequence(lambda n: f"Organization {n}")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Department {n}")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Location {n}")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A person added by hand (not managed by the IdP) unless told otherwise."""
+
+    class Meta:
+        model = Member
+
+    organization = factory.SubFactory(OrganizationFactory)
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    user_name = factory.Sequence(lambda n: f"person{n}@example.com")
+    email = factory.LazyAttribute(lambda m: m.user_name)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"admin{n}@example.com")
+    email = factory.LazyAttribute(lambda u: u.username)
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
