@@ -86,7 +86,7 @@ def test_an_admin_removal_survives_the_idp_reactivating_the_person(org):
 
 def test_provisioning_a_username_added_by_hand_adopts_that_person(org):
     hand_added = services.create_member(org, by=ADMIN, user_name="Grace@acme.example", title="Engineer")
-    member, created = services.provision_member(
+    member, _created = services.provision_member(
         org,
         services.ProvisionedUser(user_name="grace@acme.example", values={"title": "Admiral"}),
         by=Actor.idp(),
