@@ -1,0 +1,152 @@
+"""Every write to SCIM keys, and the one look-up SCIM authentication uses.
+
+A key is ``prc_`` followed by 43 URL-safe characters (256 bits from ``secrets``). Only
+its SHA-256 digest is stored; the plaintext leaves ``regenerate_key`` once, for the
+response that shows it. Nothing caches a key → organization look-up, so once a
+regenerate or revoke commits, the old key authenticates nothing in any process.
+"""
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.debug import sensitive_variables
+
+from keys.models import ScimKey
+from organizations.models import Organization
+from organizations.services import Actor, record_event
+
+KEY_PREFIX = "prc_"
+# secrets.token_urlsafe(32): 32 random bytes, 43 characters without padding.
+KEY_RANDOM_BYTES = 32
+KEY_PATTERN = re.compile(r"prc_[A-Za-z0-9_-]{43}")
+# "Last used" is written at most this often per key, unless the outcome flips.
+KEY_USE_RESOLUTION = timedelta(seconds=60)
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("ascii")).hexdigest()
+
+
+def _well_formed(raw: object) -> bool:
+    return isinstance(raw, str) and KEY_PATTERN.fullmatch(raw) is not None
+
+
+def new_key() -> str:
+    """Return a fresh random key; nothing is stored."""
+    return KEY_PREFIX + secrets.token_urlsafe(KEY_RANDOM_BYTES)
+
+
+@sensitive_variables("key")
+@transaction.atomic
+def regenerate_key(organization: Organization, *, by: Actor) -> str:
+    """Give the organization a new key, killing the previous one; return the plaintext once.
+
+    The organization's row is locked first, so concurrent regenerates queue and exactly
+    one key (the last to commit) stays valid.
+    """
+    Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
+    key = new_key()
+    now = timezone.now()
+    scim_key = ScimKey.objects.filter(organization=organization).first()
+    replaced = ""
+    if scim_key is None:
+        scim_key = ScimKey(organization=organization)
+    elif scim_key.digest is not None:
+        replaced = scim_key.hint
+        scim_key.previous_digest = scim_key.digest
+    scim_key.digest = _digest(key)
+    scim_key.hint = key[-4:]
+    scim_key.issued_at = now
+    scim_key.issued_by = by.user
+    scim_key.issued_by_label = by.label[:200]
+    scim_key.revoked_at = None
+    scim_key.last_used_at = None
+    scim_key.last_status = None
+    scim_key.save()
+    organization.scim_key = scim_key
+    summary = f"Secret key …{scim_key.hint} generated"
+    if replaced:
+        summary += f"; key …{replaced} no longer works"
+    record_event(organization, by=by, action="key.generated", summary=summary)
+    return key
+
+
+@transaction.atomic
+def revoke_key(organization: Organization, *, by: Actor) -> bool:
+    """Stop the organization's key from working, without a replacement; False if it had none."""
+    Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
+    scim_key = ScimKey.objects.filter(organization=organization, digest__isnull=False).first()
+    if scim_key is None:
+        return False
+    scim_key.previous_digest = scim_key.digest
+    scim_key.digest = None
+    scim_key.revoked_at = timezone.now()
+    scim_key.save(update_fields=["previous_digest", "digest", "revoked_at"])
+    organization.scim_key = scim_key
+    record_event(organization, by=by, action="key.revoked", summary=f"Secret key …{scim_key.hint} revoked")
+    return True
+
+
+@sensitive_variables("raw")
+def organization_for_key(raw: str) -> Organization | None:
+    """Return the organization this key authenticates, or None.
+
+    One indexed query; the key row comes along as ``organization.scim_key``. Malformed
+    input is refused without touching the database.
+    """
+    if not _well_formed(raw):
+        return None
+    digest = _digest(raw)
+    scim_key = ScimKey.objects.select_related("organization").filter(digest=digest).first()
+    # The index lookup matched on the digest of a 256-bit secret; the comparison keeps
+    # the decision itself free of timing differences all the same.
+    if scim_key is None or not constant_time_compare(scim_key.digest or "", digest):
+        return None
+    return scim_key.organization
+
+
+@sensitive_variables("raw")
+def organization_for_retired_key(raw: str) -> Organization | None:
+    """Return the organization whose replaced or revoked key this is, to attribute a 401.
+
+    Never authenticates anything: a request carrying a retired key is still refused.
+    """
+    if not _well_formed(raw):
+        return None
+    digest = _digest(raw)
+    scim_key = ScimKey.objects.select_related("organization").filter(previous_digest=digest).first()
+    if scim_key is None or not constant_time_compare(scim_key.previous_digest or "", digest):
+        return None
+    return scim_key.organization
+
+
+def record_key_use(organization: Organization, *, status: int) -> None:
+    """Note that the IdP just made a SCIM request answered with ``status``.
+
+    Writes only when the last note is older than a minute or the outcome flipped between
+    success and failure, so most SCIM requests cost no write. Decides from
+    ``organization.scim_key`` as already loaded by ``organization_for_key``.
+    """
+    try:
+        scim_key = organization.scim_key
+    except ScimKey.DoesNotExist:
+        return
+    now = timezone.now()
+    failed = status >= 400
+    if (
+        scim_key.last_used_at is not None
+        and scim_key.last_status is not None
+        and now - scim_key.last_used_at < KEY_USE_RESOLUTION
+        and (scim_key.last_status >= 400) == failed
+    ):
+        return
+    # Matching the digest too keeps a request made just before a regenerate from
+    # stamping the new key.
+    ScimKey.objects.filter(pk=scim_key.pk, digest=scim_key.digest).update(last_used_at=now, last_status=status)
+    scim_key.last_used_at = now
+    scim_key.last_status = status
