@@ -1,0 +1,68 @@
+"""Django admin is a product for Preciate support staff."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from organizations.models import Event, Member
+from tests.factories import MemberFactory
+
+
+@pytest.fixture
+def support_client(db) -> Client:
+    staff = get_user_model().objects.create_superuser("support@preciate.example", "support@preciate.example", "pw")
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.parametrize("people", [3, 60])
+def test_the_member_list_runs_a_fixed_number_of_queries(support_client, org, people, django_assert_max_num_queries):
+    for _ in range(people):
+        MemberFactory(organization=org)
+    with django_assert_max_num_queries(12):
+        response = support_client.get("/admin/organizations/member/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/organizations/organization/",
+        "/admin/organizations/department/",
+        "/admin/organizations/location/",
+        "/admin/organizations/event/",
+        "/admin/organizations/member/?state=removed_by_admin",
+        "/admin/organizations/member/?q=person",
+        "/admin/organizations/member/?q=someone@example.com",
+    ],
+)
+def test_support_pages_open(support_client, org, url):
+    MemberFactory(organization=org)
+    assert support_client.get(url).status_code == 200
+
+
+def test_support_finds_a_person_by_exact_email(support_client, org):
+    MemberFactory(organization=org, user_name="needle@acme.example")
+    MemberFactory(organization=org, user_name="hay@acme.example")
+    response = support_client.get("/admin/organizations/member/?q=Needle@acme.example")
+    assert "needle@acme.example" in response.content.decode()
+    assert "hay@acme.example" not in response.content.decode()
+
+
+def test_support_removes_and_restores_through_the_services_with_history(support_client, org):
+    member = MemberFactory(organization=org)
+    support_client.post("/admin/organizations/member/", {"action": "remove_selected", "_selected_action": [member.pk]})
+    member.refresh_from_db()
+    assert member.state == "removed_by_admin"
+    support_client.post("/admin/organizations/member/", {"action": "restore_selected", "_selected_action": [member.pk]})
+    member.refresh_from_db()
+    assert member.is_present
+    assert list(Event.objects.filter(member=member).values_list("actor_kind", flat=True)) == ["support", "support"]
+
+
+def test_support_cannot_erase_a_person(support_client, org):
+    member = MemberFactory(organization=org)
+    response = support_client.post(f"/admin/organizations/member/{member.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Member.objects.filter(pk=member.pk).exists()
