@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from keys import views
+
+urlpatterns = [
+    path("admin/keys", views.integrations, name="integrations"),
+    path("admin/keys/generate", views.generate_key, name="generate-key"),
+    path("admin/keys/revoke", views.revoke_key, name="revoke-key"),
+]
