@@ -190,10 +190,13 @@ def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]
         if name not in values:
             continue
         value = values[name]
-        if name == "department" and not isinstance(value, Department | None):
-            value = department_named(organization, value or "")
-        elif name == "location" and not isinstance(value, Location | None):
-            value = location_named(organization, value or "")
+        if name in ("department", "location") and isinstance(value, str):
+            current = getattr(member, name)
+            if current is not None and current.name.lower() == value.strip().lower():
+                # Same record (names match case-insensitively): no look-up, no change.
+                continue
+            named = department_named if name == "department" else location_named
+            value = named(organization, value)
         elif (
             name == "manager"
             and value is not None
@@ -436,7 +439,9 @@ def provision_member(
         created = True
 
     if user.manager_id is not None:
-        values["manager"] = _manager_for(organization, user.manager_id, member)
+        current = member.manager if member.manager_id else None
+        if current is None or str(current.scim_id) != user.manager_id:
+            values["manager"] = _manager_for(organization, user.manager_id, member)
     values["user_name"] = user.user_name
     member.managed_by_idp = True
     member.scim_data = user.scim_data
