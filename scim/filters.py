@@ -1,0 +1,527 @@
+"""SCIM filter expressions (RFC 7644 §3.4.2.2) translated into Django ``Q`` objects over Member.
+
+Pure: a filter string becomes a ``Q``; nothing here touches the database or decides the
+tenant. The caller ANDs the result with ``organization=...``::
+
+    Member.objects.filter(organization=org).filter(filter_to_q('userName eq "a@b.example"'))
+
+The grammar is the maintained ``scim2-filter-parser`` library's. Three gaps in its 0.7.0
+release are closed around it, without writing a grammar of our own:
+
+* its lexer reads ``"..."`` with no backslash escapes, so quoted values are decoded as JSON
+  strings first (RFC 7644 §3.4.2.2: compValue is a JSON value);
+* unquoted values (Microsoft's legacy tutorial: ``externalId eq jyoung``) are tolerated;
+* its precedence table puts ``and`` and ``or`` on one level, so ``a or b and c`` parses as
+  ``(a or b) and c``; the tree is regrouped so ``and`` binds tighter, as the RFC requires.
+
+Its own Django transpiler is not used: it silently drops unknown attributes, which would
+turn a filter we cannot honour into "every member" (Entra then links the wrong person).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
+from django.utils.dateparse import parse_datetime
+from scim2_filter_parser import ast
+from scim2_filter_parser.lexer import SCIMLexer
+from scim2_filter_parser.parser import SCIMParser
+
+CORE_USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE_USER_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+__all__ = ["SORTABLE", "FilterError", "filter_to_q", "parse_filter", "sort_field"]
+
+
+class FilterError(ValueError):
+    """A filter (or sortBy) the server cannot honour: answer 400 ``invalidFilter`` (RFC 7644 §3.4.2.2)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing: the library's grammar, with typed comparison values and RFC precedence.
+# --------------------------------------------------------------------------------------------
+
+_COMPARE_OPS = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le")
+# A value with no quotes straight after a comparison operator (Microsoft's legacy tutorial
+# sends `externalId eq jyoung`). JSON literals true/false/null stay literals.
+_BARE_VALUE = re.compile(
+    r"(?i)(?<=\s)(eq|ne|co|sw|ew|gt|ge|lt|le)(\s+)"  # the operator (any case, as the lexer allows)
+    r"(?!\"|(?-i:true|false|null)(?![^\s()\[\]]))"  # not already quoted, not a JSON literal
+    r"([^\s()\[\]\"]+)"  # the bare value, up to a space, bracket or parenthesis
+)
+_JSON = json.JSONDecoder(strict=False)
+
+
+def parse_filter(expression: str) -> ast.Filter:
+    """Parse a filter (or, via ``f"{path} pr"``, a PATCH path) into the library's AST.
+
+    Every ``CompValue.value`` of the result is a Python value: ``str``, ``bool`` or ``None``
+    (numbers are kept as their text; no attribute we filter on is numeric). ``and`` binds
+    tighter than ``or`` (RFC 7644 §3.4.2.2, order of operations). Raises FilterError.
+    """
+    if not isinstance(expression, str) or not expression.strip():
+        raise FilterError('The filter is empty; send an expression such as userName eq "alice@example.com".')
+    values: list[str] = []
+    text = _quote_bare_values(_extract_strings(expression, values), values)
+    try:
+        tree = SCIMParser().parse(SCIMLexer().tokenize(text))
+    except Exception as exc:  # the library raises ValueError, its SCIMParserError, or sly errors
+        raise FilterError(f"Cannot parse filter {expression!r}; check quotes, brackets and operators.") from exc
+    if not isinstance(tree, ast.Filter):
+        raise FilterError(f"Cannot parse filter {expression!r}; check quotes, brackets and operators.")
+    _decode_values(tree, values)
+    return _regroup(tree)
+
+
+def _extract_strings(expression: str, values: list[str]) -> str:
+    """Replace each quoted value by a placeholder ``"vN"``, decoding it as a JSON string."""
+    out: list[str] = []
+    i = 0
+    while i < len(expression):
+        quote = expression.find('"', i)
+        if quote < 0:
+            out.append(expression[i:])
+            break
+        out.append(expression[i:quote])
+        try:
+            value, end = _JSON.raw_decode(expression, quote)
+        except ValueError:
+            # Not valid JSON (e.g. a lone backslash in `DOMAIN\user`): take it literally up to
+            # the next quote, as the library itself would.
+            close = expression.find('"', quote + 1)
+            if close < 0:
+                raise FilterError(f"Unterminated quoted value in filter {expression!r}.") from None
+            value, end = expression[quote + 1 : close], close + 1
+        out.append(f'"v{len(values)}"')
+        values.append(value)
+        i = end
+    return "".join(out)
+
+
+def _quote_bare_values(text: str, values: list[str]) -> str:
+    def placeholder(match: re.Match[str]) -> str:
+        values.append(match.group(3))
+        return f'{match.group(1)}{match.group(2)}"v{len(values) - 1}"'
+
+    return _BARE_VALUE.sub(placeholder, text)
+
+
+def _decode_values(node: object, values: list[str]) -> None:
+    if isinstance(node, ast.Filter):
+        _decode_values(node.expr, values)
+        _decode_values(node.namespace, values)
+    elif isinstance(node, ast.LogExpr):
+        _decode_values(node.expr1, values)
+        _decode_values(node.expr2, values)
+    elif isinstance(node, ast.AttrExpr):
+        _decode_values(node.attr_path, values)
+        if node.comp_value is not None:
+            raw = node.comp_value.value
+            if raw.startswith("v") and raw[1:].isdigit():
+                node.comp_value.value = values[int(raw[1:])]
+            else:
+                node.comp_value.value = {"true": True, "false": False, "null": None}.get(raw, raw)
+    elif isinstance(node, ast.AttrPath) and isinstance(node.attr_name, ast.Filter):
+        _decode_values(node.attr_name, values)
+
+
+def _is_chain(node: ast.Filter) -> bool:
+    """An unparenthesised and/or (the library wraps parenthesised groups in one more Filter)."""
+    return isinstance(node.expr, ast.LogExpr) and not node.negated and node.namespace is None
+
+
+def _regroup(node: ast.Filter) -> ast.Filter:
+    if _is_chain(node):
+        operands: list[ast.Filter] = []
+        ops: list[str] = []
+        _flatten(node, operands, ops)
+        groups: list[list[ast.Filter]] = [[operands[0]]]
+        for op, operand in zip(ops, operands[1:], strict=True):
+            if op == "and":
+                groups[-1].append(operand)
+            else:
+                groups.append([operand])
+        ands = [reduce(lambda a, b: ast.Filter(ast.LogExpr("and", a, b), False, None), group) for group in groups]
+        return reduce(lambda a, b: ast.Filter(ast.LogExpr("or", a, b), False, None), ands)
+    if isinstance(node.expr, ast.Filter):
+        return ast.Filter(_regroup(node.expr), node.negated, node.namespace)
+    if isinstance(node.expr, ast.AttrExpr) and isinstance(node.expr.attr_path.attr_name, ast.Filter):
+        node.expr.attr_path.attr_name = _regroup(node.expr.attr_path.attr_name)
+    return node
+
+
+def _flatten(node: ast.Filter, operands: list[ast.Filter], ops: list[str]) -> None:
+    if _is_chain(node):
+        _flatten(node.expr.expr1, operands, ops)
+        ops.append(node.expr.op.lower())
+        _flatten(node.expr.expr2, operands, ops)
+    else:
+        operands.append(_regroup(node))
+
+
+# --------------------------------------------------------------------------------------------
+# Attributes we can filter on, and how each one compares (RFC 7643 §4.1, §4.3 caseExact).
+# --------------------------------------------------------------------------------------------
+
+# Explicit always-false/always-true conditions (an empty Q() cannot be negated into "nothing").
+_NOTHING = Q(pk__isnull=True)
+_EVERYTHING = Q(pk__isnull=False)
+_HAS_EMAIL = ~Q(email="")
+
+
+@dataclass(frozen=True)
+class _Attribute:
+    name: str  # as the SCIM schema spells it, for error messages
+    kind: str  # text_ci | text_exact | uuid | bool | datetime | constant
+    field: str = ""
+    # For sub-attributes of a multi-valued attribute: the member must have such a value at all.
+    exists: Q | None = None
+    constant: str | bool | None = None
+    nullable: bool = False  # reached through a nullable foreign key
+
+
+_CORE: dict[str, _Attribute] = {
+    "username": _Attribute("userName", "text_ci", "user_name"),
+    "id": _Attribute("id", "uuid", "scim_id"),
+    "externalid": _Attribute("externalId", "text_exact", "external_id"),
+    "displayname": _Attribute("displayName", "text_ci", "display_name"),
+    "name.givenname": _Attribute("name.givenName", "text_ci", "given_name"),
+    "name.familyname": _Attribute("name.familyName", "text_ci", "family_name"),
+    "title": _Attribute("title", "text_ci", "title"),
+    "active": _Attribute("active", "bool", "idp_active"),
+    # Only the work email is stored: it is the member's one email, of type "work", primary.
+    "emails.value": _Attribute("emails.value", "text_ci", "email", exists=_HAS_EMAIL),
+    "emails.type": _Attribute("emails.type", "constant", exists=_HAS_EMAIL, constant="work"),
+    "emails.primary": _Attribute("emails.primary", "constant", exists=_HAS_EMAIL, constant=True),
+    "meta.created": _Attribute("meta.created", "datetime", "created_at"),
+    "meta.lastmodified": _Attribute("meta.lastModified", "datetime", "updated_at"),
+}
+_ENTERPRISE: dict[str, _Attribute] = {
+    "department": _Attribute("department", "text_ci", "department__name", nullable=True),
+    "employeenumber": _Attribute("employeeNumber", "text_ci", "employee_number"),
+    "manager.value": _Attribute("manager.value", "uuid", "manager__scim_id", nullable=True),
+}
+# A multi-valued or reference attribute named without a sub-attribute means its "value".
+_ALIASES = {"emails": "emails.value", "manager": "manager.value"}
+# Value paths (`emails[...]`) may only open these, with the sub-attributes above.
+_MULTI_VALUED_EXISTS = {"emails": _HAS_EMAIL}
+
+_FILTERABLE = ", ".join(a.name for a in _CORE.values()) + (
+    f", and {ENTERPRISE_USER_URN}:" + "department, employeeNumber, manager (also without the URN)"
+)
+
+
+def _resolve(uri: str | None, parts: list[str], as_sent: str) -> _Attribute:
+    """Find the attribute a filter names; attribute names and URNs are case-insensitive (RFC 7643 §2.1)."""
+    schemas: list[dict[str, _Attribute]]
+    if uri is None:
+        # Entra's legacy read `id eq "…" and manager eq "…"` names manager without its URN.
+        schemas = [_CORE, _ENTERPRISE]
+    else:
+        uri = uri.lower()
+        if uri not in (CORE_USER_URN.lower(), ENTERPRISE_USER_URN.lower()) and len(parts) > 1:
+            # Pre-2018 Entra wrote extension attributes with "." (`…:2.0:User.department`):
+            # the lexer then reads "User" as the attribute name.
+            uri, parts = f"{uri}:{parts[0].lower()}", parts[1:]
+        if uri == CORE_USER_URN.lower():
+            schemas = [_CORE]
+        elif uri == ENTERPRISE_USER_URN.lower():
+            schemas = [_ENTERPRISE]
+        else:
+            raise FilterError(f'Unknown schema "{uri}" in filter; filterable attributes are {_FILTERABLE}.')
+    key = ".".join(p.lower() for p in parts)
+    key = _ALIASES.get(key, key)
+    for schema in schemas:
+        if key in schema:
+            return schema[key]
+    raise FilterError(f'Unknown attribute "{as_sent}" in filter; filterable attributes are {_FILTERABLE}.')
+
+
+def _path_parts(path: ast.AttrPath) -> list[str]:
+    return [path.attr_name] + ([path.sub_attr.value] if path.sub_attr is not None else [])
+
+
+# --------------------------------------------------------------------------------------------
+# Translation.
+# --------------------------------------------------------------------------------------------
+
+
+def filter_to_q(expression: str) -> Q:
+    """Translate a SCIM filter (RFC 7644 §3.4.2.2) into a ``Q`` over Member.
+
+    Every operator (eq ne co sw ew pr gt ge lt le), and/or/not, grouping and value paths
+    (``emails[type eq "work"].value``) are supported on the attributes listed in
+    ``FilterError`` messages. A value that matches nobody (Entra's Test Connection sends a
+    random GUID as userName) gives an empty match, never an error. Unparseable input, an
+    unknown attribute or an operator the attribute's type forbids raises FilterError.
+    """
+    return _filter(parse_filter(expression), namespace=None)
+
+
+def _filter(node: ast.Filter, namespace: ast.AttrPath | None) -> Q:
+    if node.namespace is not None:
+        if namespace is not None:
+            raise FilterError("Value paths cannot be nested inside another value path's brackets.")
+        q = _value_path(node.expr, node.namespace)
+    elif isinstance(node.expr, ast.Filter):
+        q = _filter(node.expr, namespace)
+    elif isinstance(node.expr, ast.LogExpr):
+        left, right = _filter(node.expr.expr1, namespace), _filter(node.expr.expr2, namespace)
+        q = left & right if node.expr.op.lower() == "and" else left | right
+    else:
+        q = _compare(node.expr, namespace)
+    return ~q if node.negated else q
+
+
+def _value_path(inner: ast.Filter, namespace: ast.AttrPath) -> Q:
+    """``emails[type eq "work" and value co "@x"]`` (RFC 7644 §3.4.2.2, complex attribute filter)."""
+    core = namespace.uri is None or namespace.uri.lower() == CORE_USER_URN.lower()
+    exists = _MULTI_VALUED_EXISTS.get(str(namespace.attr_name).lower(), _EVERYTHING) if core else _EVERYTHING
+    return exists & _filter(inner, namespace)
+
+
+def _compare(expr: ast.AttrExpr, namespace: ast.AttrPath | None) -> Q:
+    path = expr.attr_path
+    if isinstance(path.attr_name, ast.Filter):
+        # `emails[type eq "work"].value eq "x"`: the library moves ".value" onto the bracket's
+        # namespace. Entra sends this when the work email is a matching attribute.
+        value_path = path.attr_name
+        outer = value_path.namespace
+        element = _value_path(value_path.expr, ast.AttrPath(outer.attr_name, None, outer.uri))
+        attribute = _resolve(outer.uri, _path_parts(outer), _display(outer))
+        return element & _condition(attribute, expr.value.lower(), _comp(expr), in_element=True)
+    if namespace is not None:
+        if path.uri is not None:
+            raise FilterError("Attributes inside a value path's brackets cannot carry a schema URN.")
+        attribute = _resolve(namespace.uri, _path_parts(namespace) + _path_parts(path), _display(namespace, path))
+        return _condition(attribute, expr.value.lower(), _comp(expr), in_element=True)
+    attribute = _resolve(path.uri, _path_parts(path), _display(path))
+    return _condition(attribute, expr.value.lower(), _comp(expr), in_element=False)
+
+
+def _comp(expr: ast.AttrExpr) -> str | bool | None:
+    return expr.comp_value.value if expr.comp_value is not None else None
+
+
+def _display(*paths: ast.AttrPath) -> str:
+    names = []
+    for path in paths:
+        names.extend(_path_parts(path))
+    prefix = f"{paths[0].uri}:" if paths[0].uri else ""
+    return prefix + ".".join(str(n) for n in names)
+
+
+def _condition(attribute: _Attribute, op: str, value: str | bool | None, *, in_element: bool) -> Q:
+    q = _HANDLERS[attribute.kind](attribute, op, value)
+    # `emails.value ne "x"` needs an email to compare (RFC 7644 §3.4.2.2: a multi-valued
+    # attribute matches if one of its values does); inside brackets the value path adds it.
+    if attribute.exists is not None and not in_element:
+        return attribute.exists & q
+    return q
+
+
+def _unsupported(attribute: _Attribute, op: str, what: str, allowed: str) -> FilterError:
+    return FilterError(f'Operator "{op}" is not supported on "{attribute.name}" ({what}); use {allowed}.')
+
+
+def _text(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
+    field = attribute.field
+    present = ~Q(**{field: ""})
+    if attribute.nullable:
+        present = Q(**{f"{field}__isnull": False}) & present
+    if op == "pr":
+        return present
+    if value is None:
+        # `title eq null` asks for "no value"; `ne null` for "has a value".
+        if op == "eq":
+            return ~present
+        if op == "ne":
+            return present
+        raise FilterError(f'"{attribute.name}" cannot be compared with null using "{op}".')
+    if isinstance(value, bool):
+        raise FilterError(f'"{attribute.name}" is a string; compare it with a quoted value, not {str(value).lower()}.')
+    ci = attribute.kind == "text_ci"
+    if op in ("eq", "ne"):
+        # Lower on both sides in the database, so the (organization, lower(...)) indexes are
+        # used and the folding is the same as the unique constraint's on every backend.
+        q = Q(**{f"{field}__lower": Lower(Value(value))}) if ci else Q(**{field: value})
+        return q if op == "eq" else ~q
+    if op in ("co", "sw", "ew"):
+        lookup = {"co": "contains", "sw": "startswith", "ew": "endswith"}[op]
+        return Q(**{f"{field}__{'i' if ci else ''}{lookup}": value})
+    lookup = {"gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}[op]
+    if ci:
+        return Q(**{f"{field}__lower__{lookup}": Lower(Value(value))})
+    return Q(**{f"{field}__{lookup}": value})
+
+
+def _uuid(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
+    field = attribute.field
+    if op == "pr" or (value is None and op in ("eq", "ne")):
+        present = Q(**{f"{field}__isnull": False}) if attribute.nullable else _EVERYTHING
+        return present if (op == "pr" or op == "ne") else ~present
+    if not isinstance(value, str):
+        raise FilterError(f'"{attribute.name}" is an id; compare it with a quoted value.')
+    if op in ("eq", "ne"):
+        try:
+            q = Q(**{field: uuid.UUID(value)})
+        except ValueError:
+            # Not one of our ids, so nobody has it (Entra's Test Connection probes with
+            # random strings): an empty match, not an error.
+            q = _NOTHING
+        return q if op == "eq" else ~q
+    if op in ("co", "sw", "ew"):
+        lookup = {"co": "icontains", "sw": "istartswith", "ew": "iendswith"}[op]
+        return Q(**{f"{field}__{lookup}": value})
+    raise _unsupported(attribute, op, "an id", "eq, ne, co, sw, ew or pr")
+
+
+def _bool(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
+    if op == "pr":
+        return _EVERYTHING
+    if op not in ("eq", "ne"):
+        # RFC 7644 §3.4.2.2: gt/ge/lt/le on a Boolean SHALL fail with invalidFilter.
+        raise _unsupported(attribute, op, "a boolean", "eq, ne or pr")
+    flag = _as_bool(value)
+    if flag is None:
+        raise FilterError(f'"{attribute.name}" is a boolean; compare it with true or false.')
+    q = Q(**{attribute.field: flag})
+    return q if op == "eq" else ~q
+
+
+def _as_bool(value: str | bool | None) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    # Entra's default mapping emits "True"/"False" strings (entra-scim.md §0.1).
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+_FRACTION = re.compile(r"\d:\d\d[.,]\d")
+
+
+def _datetime(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
+    field = attribute.field
+    if op == "pr":
+        return _EVERYTHING
+    if op in ("co", "sw", "ew"):
+        raise _unsupported(attribute, op, "a date-time", "eq, ne, gt, ge, lt, le or pr")
+    moment = _parse_moment(attribute, value)
+    # We render timestamps to the second, so a value without fractional seconds means that
+    # whole second: `eq 09:12:03Z` matches 09:12:03.42 and `gt 09:12:03Z` does not.
+    step = dt.timedelta(microseconds=1) if _FRACTION.search(str(value)) else dt.timedelta(seconds=1)
+    after = moment + step
+    conditions = {
+        "eq": Q(**{f"{field}__gte": moment, f"{field}__lt": after}),
+        "gt": Q(**{f"{field}__gte": after}),
+        "ge": Q(**{f"{field}__gte": moment}),
+        "lt": Q(**{f"{field}__lt": moment}),
+        "le": Q(**{f"{field}__lt": after}),
+    }
+    if op == "ne":
+        return ~conditions["eq"]
+    return conditions[op]
+
+
+def _parse_moment(attribute: _Attribute, value: str | bool | None) -> dt.datetime:
+    moment = None
+    if isinstance(value, str):
+        try:
+            moment = parse_datetime(value.strip())
+        except ValueError:
+            moment = None
+    if moment is None:
+        raise FilterError(
+            f'"{attribute.name}" is a date-time; compare it with an ISO 8601 value such as "2025-01-14T09:12:03Z".'
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def _constant(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
+    """Sub-attributes whose value is the same for every stored email (type "work", primary)."""
+    actual = attribute.constant
+    if op == "pr":
+        return _EVERYTHING
+    if isinstance(actual, bool):
+        if op not in ("eq", "ne"):
+            raise _unsupported(attribute, op, "a boolean", "eq, ne or pr")
+        flag = _as_bool(value)
+        if flag is None:
+            raise FilterError(f'"{attribute.name}" is a boolean; compare it with true or false.')
+        matched = (flag == actual) == (op == "eq")
+    else:
+        if not isinstance(value, str):
+            raise FilterError(f'"{attribute.name}" is a string; compare it with a quoted value.')
+        a, v = str(actual).lower(), value.lower()
+        tests: dict[str, Callable[[], bool]] = {
+            "eq": lambda: a == v,
+            "ne": lambda: a != v,
+            "co": lambda: v in a,
+            "sw": lambda: a.startswith(v),
+            "ew": lambda: a.endswith(v),
+            "gt": lambda: a > v,
+            "ge": lambda: a >= v,
+            "lt": lambda: a < v,
+            "le": lambda: a <= v,
+        }
+        matched = tests[op]()
+    return _EVERYTHING if matched else _NOTHING
+
+
+_HANDLERS: dict[str, Callable[[_Attribute, str, str | bool | None], Q]] = {
+    "text_ci": _text,
+    "text_exact": _text,
+    "uuid": _uuid,
+    "bool": _bool,
+    "datetime": _datetime,
+    "constant": _constant,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Sorting (RFC 7644 §3.4.2.3).
+# --------------------------------------------------------------------------------------------
+
+SORTABLE: dict[str, str] = {
+    "userName": "user_name",
+    "externalId": "external_id",
+    "displayName": "display_name",
+    "name.givenName": "given_name",
+    "name.familyName": "family_name",
+    "emails.value": "email",
+    "emails": "email",
+    "title": "title",
+    "meta.created": "created_at",
+    "meta.lastModified": "updated_at",
+    "id": "scim_id",
+}
+_SORTABLE_CI = {name.lower(): field for name, field in SORTABLE.items()}
+
+
+def sort_field(attr: str) -> str:
+    """The ORM field for a ``sortBy`` attribute (RFC 7644 §3.4.2.3); names are case-insensitive.
+
+    A core-URN prefix is allowed. Raises FilterError (a ValueError) for anything else.
+    """
+    key = attr.strip().lower()
+    prefix = CORE_USER_URN.lower() + ":"
+    if key.startswith(prefix):
+        key = key[len(prefix) :]
+    if key in _SORTABLE_CI:
+        return _SORTABLE_CI[key]
+    raise FilterError(f'Cannot sort by "{attr}"; sortable attributes are {", ".join(SORTABLE)}.')
