@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from keys import services
 from keys.models import ScimKey
@@ -35,7 +35,7 @@ def _render_page(request: HttpRequest, admin: Member, *, new_key: str = "") -> H
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 @admin_required
 def integrations(request: HttpRequest, *, admin: Member) -> HttpResponse:

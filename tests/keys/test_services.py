@@ -165,6 +165,9 @@ def test_concurrent_regenerates_leave_exactly_one_valid_key(org, alice):
     valid = [key for key in [first, *keys] if services.organization_for_key(key) == org]
     assert len(valid) == 1
     assert valid[0] in keys
+    # The regenerates queued: the loser's key is the one the winner replaced.
+    (loser,) = [key for key in keys if key != valid[0]]
+    assert services.organization_for_retired_key(loser) == org
     assert ScimKey.objects.filter(organization=org).count() == 1
     assert Event.objects.filter(organization=org, action="key.generated").count() == 3
 
