@@ -40,7 +40,7 @@ class ScimKey(models.Model):
 
     @property
     def last_outcome(self) -> str:
-        """The last SCIM request's status in an admin's words."""
+        """Describe the last SCIM request's status in an admin's words."""
         status = self.last_status
         if status is None:
             return ""

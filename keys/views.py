@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -16,7 +17,7 @@ from organizations.services import Actor
 
 
 def tenant_url(request: HttpRequest) -> str:
-    """The URL an admin pastes into Entra's Tenant URL field."""
+    """Return the URL an admin pastes into Entra's Tenant URL field."""
     return settings.SCIM_BASE_URL or request.build_absolute_uri("/api/v1/scim")
 
 
@@ -54,8 +55,10 @@ def generate_key(request: HttpRequest, *, admin: Member) -> HttpResponse:
     has_key = ScimKey.objects.filter(organization=organization, digest__isnull=False).exists()
     if has_key and request.POST.get("confirm") != "yes":
         return _render_confirmation(request, admin, action="generate")
-    key = services.regenerate_key(organization, by=Actor.admin(request.user))
-    return _render_page(request, admin, new_key=key)
+    # Generate and render as one unit: if the page cannot be shown, the old key lives on.
+    with transaction.atomic():
+        key = services.regenerate_key(organization, by=Actor.admin(request.user))
+        return _render_page(request, admin, new_key=key)
 
 
 @require_POST

@@ -1,9 +1,11 @@
+from playwright.sync_api import Page
+
 from keys.services import organization_for_key
 from organizations.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, ensure_demo_organization
 from tests.browser.conftest import screenshot, sign_in
 
 
-def copied_key(page) -> str:
+def copied_key(page: Page) -> str:
     page.get_by_role("button", name="Copy key").click()
     page.get_by_role("button", name="Copied").wait_for()
     key = page.evaluate("navigator.clipboard.readText()")

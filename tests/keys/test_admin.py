@@ -4,12 +4,13 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Permission
 from django.test import Client
 
 from keys import services
 from keys.models import ScimKey
-from organizations.models import Event
+from organizations.models import Event, Organization
 from organizations.services import Actor
 
 CHANGELIST = "/admin/keys/scimkey/"
@@ -17,20 +18,20 @@ KEY = re.compile(r"prc_[A-Za-z0-9_-]{43}")
 
 
 @pytest.fixture
-def sam(db):
+def sam(db: None) -> AbstractBaseUser:
     """Sam, a Preciate support engineer with full Django admin rights."""
     return get_user_model().objects.create_superuser("sam@preciate.example", "sam@preciate.example", "pw")
 
 
 @pytest.fixture
-def support_client(sam) -> Client:
+def support_client(sam: AbstractBaseUser) -> Client:
     client = Client()
     client.force_login(sam)
     return client
 
 
 @pytest.fixture
-def acme_key(org) -> str:
+def acme_key(org: Organization) -> str:
     return services.regenerate_key(org, by=Actor.command("ops-runbook"))
 
 

@@ -2,7 +2,9 @@ import base64
 import io
 import re
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +18,7 @@ from organizations.services import Actor
 COMMAND = Actor.command("tests")
 
 
-def in_another_connection(function, *args):
+def in_another_connection(function: Callable[..., Any], *args: Any) -> Any:
     """Run function in a thread with its own database connection, as another process would."""
     result: list = []
 

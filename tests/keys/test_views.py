@@ -2,6 +2,7 @@ import logging
 import re
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from keys import services
@@ -16,7 +17,7 @@ REVOKE = "/web/admin/keys/revoke"
 KEY = re.compile(r"prc_[A-Za-z0-9_-]{43}")
 
 
-def shown_key(response) -> str:
+def shown_key(response: HttpResponse) -> str:
     keys = set(KEY.findall(response.content.decode()))
     assert len(keys) == 1, keys
     return keys.pop()

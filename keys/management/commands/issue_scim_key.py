@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.views.decorators.debug import sensitive_variables
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("slug", help="the organization's slug")
 
     @sensitive_variables("key")
-    def handle(self, *args, slug: str, **options) -> None:
+    def handle(self, *args: Any, slug: str, **options: Any) -> None:
         organization = Organization.objects.filter(slug=slug).first()
         if organization is None:
             raise CommandError(f"No organization with slug {slug!r}.")
