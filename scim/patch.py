@@ -1,0 +1,809 @@
+"""SCIM PATCH (RFC 7644 §3.5.2) applied to a User resource held as a plain dict.
+
+Pure: no database. ``apply_patch(resource, body)`` returns a new resource dict; the caller
+maps it onto the member (one write path) and keeps the original if PatchError is raised.
+
+Two steps, kept apart on purpose:
+
+* ``normalise_operations(body)`` is the ONE place where IdP quirks become RFC-shaped
+  operations (capitalised ops, "True"/"False" strings, dotted and URN keys in path-less
+  values, the manager's several shapes and clears, Okta's whole-object values). Each quirk
+  has a test named after it in tests/scim/test_patch.py.
+* ``apply_patch`` then runs plain RFC semantics over those operations, in order, on a deep
+  copy, so a failing operation leaves nothing half-applied.
+
+Paths and value filters are parsed by scim2-filter-parser (via ``scim.filters.parse_filter``);
+value filters are evaluated against the in-memory element, never the database.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from scim2_filter_parser import ast
+
+from scim.filters import CORE_USER_URN, ENTERPRISE_USER_URN, FilterError, parse_filter
+
+__all__ = ["Operation", "PatchError", "Path", "apply_patch", "normalise_operations"]
+
+PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+OpName = Literal["add", "replace", "remove"]
+
+
+class PatchError(Exception):
+    """A PATCH the server refuses; answer 400 with ``scim_type`` (RFC 7644 §3.12, Table 9)."""
+
+    def __init__(self, scim_type: str, detail: str) -> None:
+        super().__init__(detail)
+        self.scim_type = scim_type  # invalidSyntax | invalidPath | invalidValue | noTarget | mutability | invalidFilter
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------------------------
+# What the server knows of the User schemas (RFC 7643 §4.1, §4.3): canonical spelling and shape.
+# Attributes not listed are kept exactly as sent.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Known:
+    name: str
+    kind: str  # simple | boolean | complex | multi | manager | readonly | secret
+    sub: tuple[str, ...] = ()
+
+
+_PLURAL_SUB = ("value", "display", "type", "primary")
+_ADDRESS_SUB = ("formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary")
+_NAME_SUB = ("formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix")
+
+
+def _index(*known: _Known) -> dict[str, _Known]:
+    return {k.name.lower(): k for k in known}
+
+
+_CORE = _index(
+    *(
+        _Known(n, "simple")
+        for n in (
+            "userName",
+            "externalId",
+            "displayName",
+            "nickName",
+            "profileUrl",
+            "title",
+            "userType",
+            "preferredLanguage",
+            "locale",
+            "timezone",
+        )
+    ),
+    _Known("active", "boolean"),
+    _Known("name", "complex", _NAME_SUB),
+    *(_Known(n, "multi", _PLURAL_SUB) for n in ("emails", "phoneNumbers", "ims", "photos", "entitlements", "roles")),
+    _Known("x509Certificates", "multi", _PLURAL_SUB),
+    _Known("addresses", "multi", _ADDRESS_SUB),
+    _Known("groups", "multi", ("value", "$ref", "display", "type")),
+    *(_Known(n, "readonly") for n in ("id", "meta", "schemas")),
+    # Okta PATCHes passwords; Preciate signs people in through SSO and never keeps one.
+    _Known("password", "secret"),
+)
+_ENTERPRISE = _index(
+    *(_Known(n, "simple") for n in ("employeeNumber", "costCenter", "organization", "division", "department")),
+    _Known("manager", "manager", ("value", "$ref", "displayName")),
+)
+_SCHEMAS = {CORE_USER_URN.lower(): None, ENTERPRISE_USER_URN.lower(): ENTERPRISE_USER_URN}
+
+
+def _known(schema: str | None, attribute: str | None) -> _Known | None:
+    if attribute is None:
+        return None
+    if schema is None:
+        return _CORE.get(attribute.lower())
+    if schema == ENTERPRISE_USER_URN:
+        return _ENTERPRISE.get(attribute.lower())
+    return None
+
+
+def _sub_name(known: _Known | None, name: str) -> str:
+    if known is not None:
+        for sub in known.sub:
+            if sub.lower() == name.lower():
+                return sub
+    return name
+
+
+# --------------------------------------------------------------------------------------------
+# Normalised operations.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Path:
+    """Where an operation applies (RFC 7644 §3.5.2, PATH = attrPath / valuePath [subAttr]).
+
+    ``schema`` is None for the core User schema, else the extension's URN (the key of its
+    object in the resource). ``attribute`` is None when the path is the extension itself.
+    Known names carry the server's canonical spelling; unknown ones are kept as sent.
+    """
+
+    schema: str | None
+    attribute: str | None
+    sub_attribute: str | None = None
+    value_filter: ast.Filter | None = field(default=None, compare=False, repr=False)
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One RFC-shaped operation; path-less add/replace values are already expanded into these."""
+
+    op: OpName
+    path: Path
+    value: Any = None
+    has_value: bool = False
+    index: int = 0  # 1-based position in the request, for error details
+    from_pathless: bool = False  # the key came from a path-less value object (Okta's whole objects)
+
+
+def _error(scim_type: str, index: int, detail: str) -> PatchError:
+    return PatchError(scim_type, f"Operation {index}: {detail}" if index else detail)
+
+
+def normalise_operations(body: Any) -> list[Operation]:
+    """Turn a PatchOp body into RFC 7644 §3.5.2 operations, absorbing every known client quirk.
+
+    Quirks handled here and nowhere else:
+
+    * ``op`` in any case: Entra sends "Add"/"Replace"/"Remove" unless the admin set
+      ``aadOptscim062020`` (entra-scim.md §0.2); the ``Operations`` key and operation member
+      names are matched case-insensitively too.
+    * ``active`` (and ``primary``) as the strings "True"/"False" in any case: Entra's default
+      ``Switch([IsSoftDeleted], ...)`` mapping (§0.1), with a path or inside a path-less value.
+    * Path-less add/replace whose value has dotted (``name.givenName``) or URN-qualified
+      keys, or the enterprise extension as an object: Entra with ``aadOptscim062020`` and
+      Microsoft's validator (§0.3, §1.5b). Every key is treated as a path.
+    * Manager as a bare id, ``{"value": id}`` or ``[{"value": id}]`` becomes ``{"value": id}``;
+      ``""``, null, ``{"value": ""}`` or ``[]`` becomes a remove (§0.6, §1.5 Manager).
+    * ``id``/``meta``/``schemas`` inside a path-less value (Okta sends whole objects) are
+      ignored when unchanged; ``password`` (Okta) is dropped, never stored.
+    * An unqualified ``manager`` path is the enterprise manager (Microsoft's older docs).
+    """
+    if not isinstance(body, dict):
+        raise PatchError("invalidSyntax", 'The PATCH body must be a JSON object with an "Operations" array.')
+    key = next((k for k in body if isinstance(k, str) and k.lower() == "operations"), None)
+    if key is None:
+        raise PatchError(
+            "invalidSyntax",
+            'The PATCH body has no "Operations" array (RFC 7644 §3.5.2); send '
+            '{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [...]}.',
+        )
+    raw_operations = body[key]
+    if not isinstance(raw_operations, list) or not raw_operations:
+        raise PatchError("invalidSyntax", '"Operations" must be an array of one or more operations.')
+    operations: list[Operation] = []
+    for index, raw in enumerate(raw_operations, start=1):
+        operations.extend(_normalise_one(raw, index))
+    return operations
+
+
+def _normalise_one(raw: Any, index: int) -> list[Operation]:
+    if not isinstance(raw, dict):
+        raise _error("invalidSyntax", index, "each operation must be an object with op, path and value.")
+    members = {k.lower(): v for k, v in raw.items() if isinstance(k, str)}
+    op = members.get("op")
+    if not isinstance(op, str) or op.lower() not in ("add", "replace", "remove"):
+        raise _error("invalidSyntax", index, f'unknown op {op!r}; use "add", "replace" or "remove".')
+    name = cast(OpName, op.lower())
+    has_value = "value" in members
+    value = copy.deepcopy(members.get("value"))
+    path_text = members.get("path")
+    if path_text is not None and not isinstance(path_text, str):
+        raise _error("invalidPath", index, "path must be a string.")
+    if path_text is not None and not path_text.strip():
+        path_text = None
+
+    if path_text is None:
+        if name == "remove":
+            raise _error("noTarget", index, "remove needs a path naming what to remove (RFC 7644 §3.5.2.2).")
+        if not isinstance(value, dict):
+            raise _error("invalidValue", index, f"{name} without a path needs an object value of attributes.")
+        return _expand(name, value, schema=None, index=index)
+
+    if name != "remove" and not has_value:
+        raise _error("invalidValue", index, f'{name} of "{path_text}" needs a value.')
+    path = _parse_path(path_text, index=index, value=value if has_value else None)
+    return _targeted(name, path, value, has_value=has_value, index=index, from_pathless=False)
+
+
+def _expand(op: OpName, value: dict[str, Any], *, schema: str | None, index: int) -> list[Operation]:
+    """Each key of a path-less value (or of an extension object) as its own operation."""
+    operations: list[Operation] = []
+    for key, item in value.items():
+        lowered = key.lower()
+        if schema is None and lowered in ("schemas", "meta"):
+            continue  # Okta sends the whole resource back; these are the server's to compute.
+        path = _parse_path(key, index=index, value=item, default_schema=schema)
+        operations.extend(_targeted(op, path, item, has_value=True, index=index, from_pathless=True))
+    return operations
+
+
+def _targeted(
+    op: OpName, path: Path, value: Any, *, has_value: bool, index: int, from_pathless: bool
+) -> list[Operation]:
+    if path.attribute is None:
+        # The extension object itself, e.g. path-less {"urn:…:enterprise:2.0:User": {...}}.
+        if op == "remove" or value is None:
+            if path.schema is None:
+                raise _error("invalidPath", index, "the core schema cannot be removed.")
+            return [Operation("remove", path, index=index)]
+        if not isinstance(value, dict):
+            raise _error("invalidValue", index, f'"{path.text}" takes an object of attributes.')
+        return _expand(op, value, schema=path.schema, index=index)
+
+    known = _known(path.schema, path.attribute)
+    if known is not None and known.kind == "secret":
+        return []
+    if known is not None and known.kind == "readonly":
+        if from_pathless and op != "remove":
+            return [Operation(op, path, value, has_value, index, from_pathless=True)]
+        raise _error("mutability", index, f'"{path.text}" is read-only and cannot be patched.')
+
+    if op != "remove" or (has_value and value is not None):
+        value = _normalise_value(path, known, value, index)
+
+    if known is not None and known.kind == "manager" and path.sub_attribute is None and path.value_filter is None:
+        if op != "remove" and value is None:
+            return [Operation("remove", path, index=index)]
+        return [Operation(op, path, value, has_value and value is not None, index, from_pathless)]
+    return [Operation(op, path, value, has_value, index, from_pathless)]
+
+
+def _normalise_value(path: Path, known: _Known | None, value: Any, index: int) -> Any:
+    if known is None:
+        return value
+    if known.kind == "manager" and path.sub_attribute is None and path.value_filter is None:
+        return _manager(value, index)
+    if known.kind == "boolean":
+        return _boolean(value, path.text, index)
+    if path.sub_attribute is not None:
+        if _sub_name(known, path.sub_attribute) == "primary":
+            return _boolean(value, path.text, index)
+        return value
+    if known.kind == "multi":
+        if isinstance(value, list):
+            return [_element(known, item, path.text, index) for item in value]
+        return _element(known, value, path.text, index)
+    if known.kind == "complex" and path.value_filter is None and value not in _EMPTY:
+        if not isinstance(value, dict):
+            raise _error("invalidValue", index, f'"{path.text}" is complex; send an object of its sub-attributes.')
+        return _element(known, value, path.text, index)
+    return value
+
+
+def _element(known: _Known, item: Any, where: str, index: int) -> Any:
+    """Canonical sub-attribute names (Microsoft's Postman suite sends "Primary"), boolean primary."""
+    if not isinstance(item, dict):
+        return item
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        name = _sub_name(known, key)
+        out[name] = _boolean(value, f"{where}.primary", index) if name == "primary" else value
+    return out
+
+
+def _boolean(value: Any, where: str, index: int) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    # Entra's default mapping sends "True"/"False" (entra-scim.md §0.1); others send "true".
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise _error("invalidValue", index, f'"{where}" is a boolean; send true or false, not {value!r}.')
+
+
+def _manager(value: Any, index: int) -> dict[str, Any] | None:
+    """Entra sends our id of the manager bare; older docs an array of objects (entra-scim.md §1.5)."""
+    if isinstance(value, list):
+        if len(value) > 1:
+            raise _error("invalidValue", index, "manager is single-valued; send one manager id.")
+        value = value[0] if value else None
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {"value": value} if value.strip() else None
+    if isinstance(value, dict):
+        manager = {_sub_name(_ENTERPRISE["manager"], k): v for k, v in value.items()}
+        inner = manager.get("value")
+        if inner is None or inner == "":
+            if any(v not in (None, "") for v in manager.values()):
+                raise _error("invalidValue", index, 'manager needs "value": the id of the manager\'s user.')
+            return None
+        if not isinstance(inner, str):
+            raise _error("invalidValue", index, "manager value must be the manager's user id as a string.")
+        return manager
+    raise _error("invalidValue", index, "manager must be the manager's user id.")
+
+
+# --------------------------------------------------------------------------------------------
+# Paths.
+# --------------------------------------------------------------------------------------------
+
+_PATH_HELP = (
+    'paths look like title, name.givenName, emails[type eq "work"].value or '
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+)
+
+
+def _parse_path(text: str, *, index: int, value: Any = None, default_schema: str | None = None) -> Path:
+    stripped = text.strip()
+    lowered = stripped.lower()
+    if lowered in _SCHEMAS:
+        return Path(_SCHEMAS[lowered], None, text=stripped)
+    if lowered.startswith("urn:") and isinstance(value, dict) and not _names_known_attribute(lowered):
+        # A whole custom extension object sent path-less (keys are schema URNs; RFC 7643 §3.3).
+        return Path(stripped, None, text=stripped)
+    try:
+        tree = parse_filter(f"{stripped} pr")
+    except FilterError:
+        raise _error("invalidPath", index, f'cannot parse path "{text}"; {_PATH_HELP}.') from None
+    expr = tree.expr
+    if tree.negated or tree.namespace is not None or not isinstance(expr, ast.AttrExpr) or expr.value.lower() != "pr":
+        raise _error("invalidPath", index, f'"{text}" is not a single attribute path; {_PATH_HELP}.')
+
+    attr_path = expr.attr_path
+    value_filter: ast.Filter | None = None
+    if isinstance(attr_path.attr_name, ast.Filter):
+        value_filter = attr_path.attr_name.expr
+        attr_path = attr_path.attr_name.namespace
+    if not isinstance(attr_path.attr_name, str):
+        raise _error("invalidPath", index, f'"{text}" nests value filters; {_PATH_HELP}.')
+    attribute: str = attr_path.attr_name
+    sub = attr_path.sub_attr.value if attr_path.sub_attr is not None else None
+
+    schema = default_schema
+    if attr_path.uri is not None:
+        uri = attr_path.uri.lower()
+        if uri in _SCHEMAS:
+            schema = _SCHEMAS[uri]
+        elif f"{uri}:{attribute.lower()}" in _SCHEMAS and sub is not None:
+            # Pre-2018 Entra wrote `…:enterprise:2.0:User.department`: the lexer reads "User"
+            # as the attribute.
+            schema, attribute, sub = _SCHEMAS[f"{uri}:{attribute.lower()}"], sub, None
+        else:
+            schema = attr_path.uri  # a custom extension, kept under the URN as sent
+    elif schema is None and attribute.lower() == "manager":
+        # Microsoft's older docs PATCH "manager" without the extension URN.
+        schema = ENTERPRISE_USER_URN
+
+    known = _known(schema, attribute)
+    return Path(
+        schema=schema,
+        attribute=known.name if known is not None else attribute,
+        sub_attribute=_sub_name(known, sub) if sub is not None else None,
+        value_filter=value_filter,
+        text=stripped,
+    )
+
+
+def _names_known_attribute(lowered_urn: str) -> bool:
+    prefix = lowered_urn.rpartition(":")[0]
+    return prefix in _SCHEMAS or lowered_urn.rpartition(".")[0] in _SCHEMAS
+
+
+# --------------------------------------------------------------------------------------------
+# Applying.
+# --------------------------------------------------------------------------------------------
+
+
+def apply_patch(resource: dict[str, Any], body: Any) -> dict[str, Any]:
+    """Apply a PatchOp request (RFC 7644 §3.5.2) and return the patched resource as a new dict.
+
+    Operations apply in order; any error raises PatchError and nothing is applied (the input
+    is never mutated). The result keeps ``id`` and ``meta`` as they were (the caller owns
+    ``meta``), stores unknown attributes exactly as sent, holds the manager as
+    ``{"value": id}`` inside the enterprise extension, drops emptied extension objects, and
+    lists every extension present in ``schemas``.
+    """
+    operations = normalise_operations(body)
+    result = copy.deepcopy(resource)
+    for operation in operations:
+        _apply(result, operation)
+    _sync_schemas(result, before=_extensions(resource))
+    return result
+
+
+_EMPTY: tuple[Any, ...] = (None, "")
+
+
+def _apply(resource: dict[str, Any], op: Operation) -> None:
+    path = op.path
+    if path.attribute is None:
+        existing = _find(resource, path.schema or "")
+        if existing is not None:
+            del resource[existing]
+        return
+    known = _known(path.schema, path.attribute)
+    if known is not None and known.kind == "readonly":
+        current = resource.get(_find(resource, path.attribute) or path.attribute)
+        if path.attribute == "id" and op.value != current:
+            raise _error("mutability", op.index, '"id" is assigned by the server and cannot be changed.')
+        return  # Okta's whole-object value repeating what is already there
+
+    if op.op == "remove" and _is_custom_extension_object(resource, path):
+        del resource[_find(resource, f"{path.schema}:{path.attribute}") or ""]
+        return
+    holder = _holder(resource, path.schema, create=op.op != "remove", index=op.index)
+    if holder is None:
+        return
+    key = _key(holder, path.attribute, known)
+    if path.value_filter is not None:
+        _apply_filtered(holder, key, known, op)
+    elif path.sub_attribute is not None:
+        _apply_sub_attribute(holder, key, known, op)
+    else:
+        _apply_attribute(holder, key, known, op)
+
+
+def _is_custom_extension_object(resource: dict[str, Any], path: Path) -> bool:
+    """``remove urn:…:contoso:2.0:User``: the lexer reads "User" as an attribute of "urn:…:2.0"."""
+    if path.schema in (None, ENTERPRISE_USER_URN) or path.sub_attribute or path.value_filter is not None:
+        return False
+    if _find(resource, path.schema or "") is not None:
+        return False
+    key = _find(resource, f"{path.schema}:{path.attribute}")
+    return key is not None and isinstance(resource[key], dict)
+
+
+def _find(container: dict[str, Any], name: str) -> str | None:
+    """The key of ``container`` naming ``name``; attribute names are case-insensitive (RFC 7643 §2.1)."""
+    if name in container:
+        return name
+    lowered = name.lower()
+    return next((k for k in container if isinstance(k, str) and k.lower() == lowered), None)
+
+
+def _key(container: dict[str, Any], name: str, known: _Known | None) -> str:
+    """The key to use: the canonical name for known attributes (re-keying a differently cased one)."""
+    existing = _find(container, name)
+    if known is None:
+        return existing or name
+    if existing is not None and existing != known.name:
+        container[known.name] = container.pop(existing)
+    return known.name
+
+
+def _holder(resource: dict[str, Any], schema: str | None, *, create: bool, index: int) -> dict[str, Any] | None:
+    if schema is None:
+        return resource
+    existing = _find(resource, schema)
+    if existing is None:
+        if not create:
+            return None
+        resource[schema] = {}
+        return resource[schema]
+    holder = resource[existing]
+    if not isinstance(holder, dict):
+        raise _error("invalidPath", index, f'"{existing}" is not an extension object.')
+    return holder
+
+
+def _is_multi(known: _Known | None, current: Any, value: Any) -> bool:
+    if known is not None:
+        return known.kind == "multi"
+    return isinstance(current, list) or isinstance(value, list)
+
+
+def _apply_attribute(holder: dict[str, Any], key: str, known: _Known | None, op: Operation) -> None:
+    """attrPath without filter or sub-attribute (RFC 7644 §3.5.2.1-3)."""
+    current = holder.get(key)
+    multi = _is_multi(known, current, op.value)
+    if op.op == "remove":
+        if key not in holder:
+            return
+        if op.has_value and op.value not in _EMPTY:
+            # Remove-with-value: Entra's legacy shape (members/emails with a value array) means
+            # "remove these", never "remove all" (entra-scim.md §1.5, Remove ops).
+            if multi:
+                targets = op.value if isinstance(op.value, list) else [op.value]
+                kept = [item for item in _as_list(current) if not any(_same(item, t) for t in targets)]
+                _store(holder, key, kept)
+            elif _same(current, op.value):
+                del holder[key]
+            return
+        del holder[key]
+        return
+
+    value = copy.deepcopy(op.value)
+    if value in _EMPTY:
+        # Microsoft's SCIM_Null_Update_Test clears with "" and with null.
+        holder.pop(key, None)
+        return
+    if multi:
+        merged = _as_list(current) if op.op == "add" else []
+        touched = []
+        for item in value if isinstance(value, list) else [value]:
+            if item in merged:  # Entra re-sends adds; an identical value is not added twice
+                touched.append(merged[merged.index(item)])
+            else:
+                merged.append(item)
+                touched.append(item)
+        _one_primary(merged, touched)
+        _store(holder, key, merged)
+        return
+    complex_ = known.kind == "complex" if known is not None else isinstance(current, dict)
+    if complex_ and isinstance(value, dict):
+        # RFC 7644 §3.5.2.1/3: sub-attributes not given are left unchanged.
+        target = dict(current) if isinstance(current, dict) else {}
+        for sub, sub_value in value.items():
+            sub_key = _key(target, sub, None)
+            if sub_value in _EMPTY:
+                target.pop(sub_key, None)
+            else:
+                target[sub_key] = sub_value
+        _store(holder, key, target)
+        return
+    holder[key] = value
+
+
+def _apply_sub_attribute(holder: dict[str, Any], key: str, known: _Known | None, op: Operation) -> None:
+    """attrPath with a sub-attribute, e.g. name.givenName or …:User:manager.value."""
+    current = holder.get(key)
+    sub = op.path.sub_attribute or ""
+    clearing = op.op == "remove" or op.value in _EMPTY
+    if isinstance(current, list) or (known is not None and known.kind == "multi"):
+        # No filter: every value of the multi-valued attribute (RFC 7644 §3.5.2.3).
+        elements = _as_list(current)
+        if clearing:
+            elements = [_without(e, sub, op) for e in elements]
+            _store(holder, key, [e for e in elements if e is not None])
+        elif elements:
+            value = copy.deepcopy(op.value)
+            _store(
+                holder, key, [{**e, _key(dict(e), sub, None): value} if isinstance(e, dict) else e for e in elements]
+            )
+        else:
+            _store(holder, key, [{sub: copy.deepcopy(op.value)}])
+        return
+    if current is not None and not isinstance(current, dict):
+        raise _error("invalidPath", op.index, f'"{key}" has no sub-attributes, so "{op.path.text}" cannot be set.')
+    target: dict[str, Any] | None = dict(current or {})
+    if clearing:
+        target = _without(target, sub, op) if target else None
+    else:
+        target[_key(target, sub, None)] = copy.deepcopy(op.value)
+    if known is not None and known.kind == "manager" and target is not None and "value" not in target:
+        target = None  # a manager without an id is no manager
+    _store(holder, key, target or {})
+
+
+def _apply_filtered(holder: dict[str, Any], key: str, known: _Known | None, op: Operation) -> None:
+    """valuePath, e.g. emails[type eq "work"].value; Entra needs add/replace to upsert (§0.5)."""
+    current = holder.get(key)
+    single = isinstance(current, dict) or (
+        current is None and known is not None and known.kind in ("complex", "manager")
+    )
+    if current is not None and not isinstance(current, dict | list):
+        raise _error("invalidPath", op.index, f'"{key}" is not multi-valued; a value filter cannot select from it.')
+    elements = _as_list(current)
+    assert op.path.value_filter is not None
+    matched = [i for i, e in enumerate(elements) if isinstance(e, dict) and _matches(e, op.path.value_filter, op.index)]
+    sub = op.path.sub_attribute
+    value = copy.deepcopy(op.value)
+
+    if op.op == "remove" or value in _EMPTY:
+        for i in matched:
+            elements[i] = _without(elements[i], sub, op) if sub is not None else None
+    elif sub is not None:
+        if matched:
+            for i in matched:
+                element = dict(elements[i])
+                element[_key(element, sub, None)] = value
+                elements[i] = element
+        else:
+            elements.append({**_element_from_filter(op.path.value_filter, known, op), sub: value})
+            matched = [len(elements) - 1]
+    else:
+        if not isinstance(value, dict):
+            raise _error("invalidValue", op.index, f'"{op.path.text}" selects whole values; send an object.')
+        if matched:
+            for i in matched:
+                element = dict(elements[i])
+                for name, item in value.items():
+                    if item in _EMPTY:
+                        element.pop(_key(element, name, None), None)
+                    else:
+                        element[_key(element, name, None)] = item
+                elements[i] = element
+        else:
+            template = _element_from_filter(op.path.value_filter, known, op)
+            elements.append({**template, **{k: v for k, v in value.items() if v not in _EMPTY}})
+            matched = [len(elements) - 1]
+    kept = [e for e in elements if e is not None]
+    if op.op != "remove":
+        _one_primary(kept, [elements[i] for i in matched if elements[i] is not None])
+    if single:
+        _store(holder, key, kept[0] if kept else {})
+    else:
+        _store(holder, key, kept)
+
+
+def _without(element: Any, sub: str | None, op: Operation) -> Any:
+    """``element`` minus ``sub`` (remove-if-equal when the op carries a value); None if nothing meaningful is left."""
+    if not isinstance(element, dict) or sub is None:
+        return element
+    name = _find(element, sub)
+    if name is None:
+        return element
+    if op.op == "remove" and op.has_value and op.value not in _EMPTY and not _same(element[name], op.value):
+        return element  # Entra's legacy remove with a value: only if it is still that value
+    rest = {k: v for k, v in element.items() if k != name}
+    # An email or phone without its value, or an address with only its type, is no value at all.
+    if name.lower() == "value" or all(k.lower() in ("type", "primary", "display") for k in rest):
+        return None
+    return rest
+
+
+def _element_from_filter(node: ast.Filter, known: _Known | None, op: Operation) -> dict[str, Any]:
+    """The new value an upsert creates: ``type eq "work" [and primary eq true]`` → {"type": "work", ...}."""
+    element = _equalities(node, known)
+    if element is None:
+        raise _error(
+            "noTarget",
+            op.index,
+            f'no value matches "{op.path.text}", and only filters made of "eq" joined by "and" can create one.',
+        )
+    return element
+
+
+def _equalities(node: ast.Filter, known: _Known | None) -> dict[str, Any] | None:
+    if node.negated or node.namespace is not None:
+        return None
+    expr = node.expr
+    if isinstance(expr, ast.Filter):
+        return _equalities(expr, known)
+    if isinstance(expr, ast.LogExpr):
+        if expr.op.lower() != "and":
+            return None
+        left, right = _equalities(expr.expr1, known), _equalities(expr.expr2, known)
+        return {**left, **right} if left is not None and right is not None else None
+    path = expr.attr_path
+    if expr.value.lower() != "eq" or not isinstance(path.attr_name, str) or path.sub_attr or path.uri:
+        return None
+    if expr.comp_value is None or expr.comp_value.value is None:
+        return None
+    return {_sub_name(known, path.attr_name): expr.comp_value.value}
+
+
+def _matches(element: dict[str, Any], node: ast.Filter, index: int) -> bool:
+    """Evaluate a value filter against one element in memory (RFC 7644 §3.4.2.2 operators)."""
+    if node.namespace is not None:
+        raise _error("invalidFilter", index, "value filters cannot be nested.")
+    expr = node.expr
+    if isinstance(expr, ast.Filter):
+        result = _matches(element, expr, index)
+    elif isinstance(expr, ast.LogExpr):
+        left = _matches(element, expr.expr1, index)
+        right = _matches(element, expr.expr2, index)
+        result = (left and right) if expr.op.lower() == "and" else (left or right)
+    else:
+        result = _compare(element, expr, index)
+    return not result if node.negated else result
+
+
+def _compare(element: dict[str, Any], expr: ast.AttrExpr, index: int) -> bool:
+    path = expr.attr_path
+    if not isinstance(path.attr_name, str) or path.sub_attr is not None or path.uri is not None:
+        raise _error("invalidFilter", index, "a value filter compares sub-attributes such as type or value.")
+    name = _find(element, path.attr_name)
+    actual = element.get(name) if name is not None else None
+    op = expr.value.lower()
+    if op == "pr":
+        return actual not in (None, "", [], {})
+    expected = expr.comp_value.value if expr.comp_value is not None else None
+    if expected is None:
+        absent = actual in (None, "")
+        return {"eq": absent, "ne": not absent}.get(op, False)
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        if op not in ("eq", "ne"):
+            raise _error("invalidFilter", index, f'"{op}" cannot compare booleans; use eq or ne.')
+        same = _truthy(actual) == _truthy(expected)
+        return same if op == "eq" else not same
+    if actual is None:
+        return op == "ne"
+    # type and value of emails, phones and addresses are caseExact false (RFC 7643 §4.1.2).
+    a, e = str(actual).casefold(), str(expected).casefold()
+    return {
+        "eq": a == e,
+        "ne": a != e,
+        "co": e in a,
+        "sw": a.startswith(e),
+        "ew": a.endswith(e),
+        "gt": a > e,
+        "ge": a >= e,
+        "lt": a < e,
+        "le": a <= e,
+    }[op]
+
+
+def _truthy(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _same(current: Any, given: Any) -> bool:
+    """Does ``given`` (from a remove-with-value) name ``current``? Values compare case-insensitively."""
+    if isinstance(given, list) and len(given) == 1:
+        given = given[0]
+    if isinstance(given, dict):
+        given_value = given.get(_find(given, "value") or "value")
+        if given_value is not None:
+            return _same(current, given_value)
+        if not isinstance(current, dict):
+            return False
+        return all(_same(current.get(_find(current, k) or k), v) for k, v in given.items())
+    if isinstance(current, dict):
+        return _same(current.get(_find(current, "value") or "value"), given)
+    if isinstance(current, str) and isinstance(given, str):
+        return current.casefold() == given.casefold()
+    return current == given
+
+
+def _as_list(current: Any) -> list[Any]:
+    if current is None:
+        return []
+    return list(current) if isinstance(current, list) else [current]
+
+
+def _store(holder: dict[str, Any], key: str, value: Any) -> None:
+    """Set, or drop the attribute when nothing is left (no nulls or empties in the resource)."""
+    if value in (None, "", [], {}):
+        holder.pop(key, None)
+    else:
+        holder[key] = value
+
+
+def _one_primary(elements: list[Any], touched: list[Any]) -> None:
+    """RFC 7643 §2.4: "primary" true appears at most once; the value just set wins."""
+    if not any(isinstance(t, dict) and t.get("primary") is True for t in touched):
+        return
+    winner = next(t for t in touched if isinstance(t, dict) and t.get("primary") is True)
+    for i, element in enumerate(elements):
+        if isinstance(element, dict) and element is not winner and element.get("primary") is True:
+            elements[i] = {**element, "primary": False}
+
+
+def _extensions(resource: dict[str, Any]) -> set[str]:
+    return {
+        key.lower()
+        for key, value in resource.items()
+        if isinstance(key, str) and key.lower().startswith("urn:") and isinstance(value, dict) and value
+    }
+
+
+def _sync_schemas(resource: dict[str, Any], *, before: set[str]) -> None:
+    """Drop emptied extension objects and list every extension present (RFC 7643 §3).
+
+    A URN leaves ``schemas`` only when this patch removed that extension's object.
+    """
+    for key in [k for k in resource if isinstance(k, str) and k.lower().startswith("urn:")]:
+        if isinstance(resource[key], dict) and not resource[key]:
+            del resource[key]
+    present = _extensions(resource)
+    schemas = resource.get("schemas")
+    schemas = list(schemas) if isinstance(schemas, list) else [CORE_USER_URN]
+    schemas = [s for s in schemas if not (isinstance(s, str) and s.lower() in before - present)]
+    for key in resource:
+        if (
+            isinstance(key, str)
+            and key.lower() in present
+            and not any(isinstance(s, str) and s.lower() == key.lower() for s in schemas)
+        ):
+            schemas.append(key)
+    resource["schemas"] = schemas
