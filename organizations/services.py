@@ -203,7 +203,7 @@ def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]
             and (value.organization_id != organization.id or value.pk == member.pk)
         ):
             raise ValidationError({"manager": "The manager must be another person of the same organization."})
-        elif value is None:
+        elif value is None and name not in ("department", "location", "manager"):
             value = ""
         old = getattr(member, name)
         if name in ("department", "location", "manager"):

@@ -1,0 +1,159 @@
+"""SCIM discovery documents (RFC 7643 §5-§8, RFC 7644 §4) and the URNs Preciate speaks."""
+
+from typing import Any
+
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SERVICE_PROVIDER_CONFIG = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+RESOURCE_TYPE = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+
+# Paging: the most resources one list response carries (advertised as filter.maxResults).
+MAX_RESULTS = 200
+DEFAULT_COUNT = 100
+
+
+def _attr(name: str, type_: str = "string", **extra: Any) -> dict[str, Any]:
+    attribute = {
+        "name": name,
+        "type": type_,
+        "multiValued": False,
+        "required": False,
+        "caseExact": False,
+        "mutability": "readWrite",
+        "returned": "default",
+        "uniqueness": "none",
+    }
+    attribute.update(extra)
+    if type_ != "string":
+        attribute.pop("caseExact", None)
+    return attribute
+
+
+def _multi(name: str, sub: list[dict[str, Any]]) -> dict[str, Any]:
+    return _attr(name, "complex", multiValued=True, subAttributes=sub)
+
+
+USER_SCHEMA: dict[str, Any] = {
+    "schemas": [SCHEMA],
+    "id": CORE_USER,
+    "name": "User",
+    "description": "A person of the organization. Attributes not listed are stored and returned as sent.",
+    "attributes": [
+        _attr("userName", required=True, uniqueness="server"),
+        _attr("externalId", caseExact=True),
+        _attr(
+            "name",
+            "complex",
+            subAttributes=[_attr("formatted"), _attr("givenName"), _attr("familyName"), _attr("middleName")],
+        ),
+        _attr("displayName"),
+        _attr("title"),
+        _attr("preferredLanguage"),
+        _attr("active", "boolean"),
+        _multi("emails", [_attr("value"), _attr("type"), _attr("primary", "boolean")]),
+        _multi("phoneNumbers", [_attr("value"), _attr("type"), _attr("primary", "boolean")]),
+        _multi(
+            "addresses",
+            [
+                _attr("type"),
+                _attr("formatted"),
+                _attr("streetAddress"),
+                _attr("locality"),
+                _attr("region"),
+                _attr("postalCode"),
+                _attr("country"),
+                _attr("primary", "boolean"),
+            ],
+        ),
+    ],
+    "meta": {"resourceType": "Schema", "location": f"/Schemas/{CORE_USER}"},
+}
+
+ENTERPRISE_SCHEMA: dict[str, Any] = {
+    "schemas": [SCHEMA],
+    "id": ENTERPRISE_USER,
+    "name": "EnterpriseUser",
+    "description": "Enterprise User: department, employee number and manager drive Preciate's reporting.",
+    "attributes": [
+        _attr("employeeNumber"),
+        _attr("department"),
+        _attr("costCenter"),
+        _attr("organization"),
+        _attr("division"),
+        _attr(
+            "manager",
+            "complex",
+            subAttributes=[
+                _attr("value", uniqueness="none"),
+                _attr("$ref", "reference", referenceTypes=["User"]),
+                _attr("displayName", mutability="readOnly"),
+            ],
+        ),
+    ],
+    "meta": {"resourceType": "Schema", "location": f"/Schemas/{ENTERPRISE_USER}"},
+}
+
+SCHEMAS = [USER_SCHEMA, ENTERPRISE_SCHEMA]
+
+
+def service_provider_config(base_url: str) -> dict[str, Any]:
+    return {
+        "schemas": [SERVICE_PROVIDER_CONFIG],
+        "documentationUri": f"{base_url}/",
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": MAX_RESULTS},
+        "changePassword": {"supported": False},
+        "sort": {"supported": True},
+        "etag": {"supported": True},
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "Bearer secret key",
+                "description": "The secret key generated on Preciate's Integrations page, sent as "
+                "'Authorization: Bearer <key>'.",
+                "primary": True,
+            }
+        ],
+        "meta": {"resourceType": "ServiceProviderConfig", "location": f"{base_url}/ServiceProviderConfig"},
+    }
+
+
+def resource_types(base_url: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "schemas": [RESOURCE_TYPE],
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "People of the organization",
+            "schema": CORE_USER,
+            "schemaExtensions": [{"schema": ENTERPRISE_USER, "required": False}],
+            "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/User"},
+        },
+        {
+            "schemas": [RESOURCE_TYPE],
+            "id": "Group",
+            "name": "Group",
+            "endpoint": "/Groups",
+            "description": "Not provisioned: Preciate provisions users only; /Groups answers queries with no results.",
+            "schema": GROUP,
+            "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/Group"},
+        },
+    ]
+
+
+def list_response(resources: list[dict[str, Any]], *, total: int, start_index: int = 1) -> dict[str, Any]:
+    """A ListResponse (RFC 7644 §3.4.2), even for a single hit or none."""
+    return {
+        "schemas": [LIST_RESPONSE],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }

@@ -1,0 +1,194 @@
+"""Translate between a Member and a SCIM User resource (RFC 7643 §4.1, §4.3).
+
+``to_resource`` is what the IdP reads back; ``from_resource`` turns what the IdP sent
+into Preciate's fields. Attributes Preciate does not model travel in ``scim_data``
+exactly as sent, so Entra sees no drift.
+"""
+
+import copy
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from organizations.models import Member, Organization
+from organizations.services import ProvisionedUser
+from scim.schemas import CORE_USER, ENTERPRISE_USER
+
+# Never stored: server-assigned, or not ours to keep (Okta sends a password).
+NOT_STORED = {"id", "meta", "schemas", "password", "active"}
+
+
+def etag(member: Member) -> str:
+    return f'W/"{int(member.updated_at.timestamp() * 1_000_000)}"'
+
+
+def _iso(value: Any) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value.utcoffset() == 0 else value.isoformat()
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value if v is not None]
+    return value
+
+
+def _hand_added_resource(member: Member) -> dict[str, Any]:
+    """A resource built from fields, for a person added by hand before the IdP adopted them."""
+    resource: dict[str, Any] = {"userName": member.user_name}
+    if member.external_id:
+        resource["externalId"] = member.external_id
+    name = {"givenName": member.given_name, "familyName": member.family_name}
+    name = {k: v for k, v in name.items() if v}
+    if name:
+        resource["name"] = name
+    if member.display_name or member.full_name:
+        resource["displayName"] = member.display_name or member.full_name
+    if member.email:
+        resource["emails"] = [{"value": member.email, "type": "work", "primary": True}]
+    if member.title:
+        resource["title"] = member.title
+    if member.location_id:
+        resource["addresses"] = [{"type": "work", "formatted": member.location.name}]
+    enterprise = {}
+    if member.department_id:
+        enterprise["department"] = member.department.name
+    if member.employee_number:
+        enterprise["employeeNumber"] = member.employee_number
+    if enterprise:
+        resource[ENTERPRISE_USER] = enterprise
+    return resource
+
+
+def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
+    """The SCIM User for a member (expects department, location and manager selected)."""
+    if member.managed_by_idp:
+        data = copy.deepcopy(member.scim_data)
+    else:
+        data = _hand_added_resource(member)
+    enterprise = data.get(ENTERPRISE_USER)
+    if member.manager_id is not None:
+        # Entra sends the manager as a bare id but must read it back as a complex value.
+        enterprise = dict(enterprise or {})
+        enterprise["manager"] = {"value": str(member.manager.scim_id)}
+        data[ENTERPRISE_USER] = enterprise
+    location = f"{base_url}/Users/{member.scim_id}"
+    resource: dict[str, Any] = {
+        "schemas": [CORE_USER, ENTERPRISE_USER] if data.get(ENTERPRISE_USER) else [CORE_USER],
+        "id": str(member.scim_id),
+        **data,
+        "active": member.idp_active,
+        "meta": {
+            "resourceType": "User",
+            "created": _iso(member.created_at),
+            "lastModified": _iso(member.updated_at),
+            "location": location,
+            "version": etag(member),
+        },
+    }
+    if not resource.get(ENTERPRISE_USER):
+        resource.pop(ENTERPRISE_USER, None)
+    return _without_nulls(resource)
+
+
+def parse_bool(value: Any, *, attribute: str = "active") -> bool:
+    """Accept JSON booleans and Entra's string booleans ("True", "False", any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValidationError(f"{attribute} must be true or false, not {value!r}.")
+
+
+def _text(value: Any, attribute: str, max_length: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        raise ValidationError(f"{attribute} must be a single value, not {type(value).__name__}.")
+    if isinstance(value, bool):
+        raise ValidationError(f"{attribute} must be a string.")
+    # The product's copy is bounded; the IdP's exact value stays in scim_data.
+    return str(value).strip()[:max_length]
+
+
+def _pick(items: Any, attribute: str) -> dict[str, Any]:
+    """The work entry of a multi-valued attribute, else the primary one, else the first."""
+    if items is None:
+        return {}
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValidationError(f"{attribute} must be a list of objects.")
+    for test in (
+        lambda i: str(i.get("type", "")).lower() == "work",
+        lambda i: i.get("primary") in (True, "True", "true"),
+    ):
+        for item in items:
+            if test(item):
+                return item
+    return items[0] if items else {}
+
+
+def _location_name(organization: Organization, address: dict[str, Any]) -> str:
+    source = organization.location_source
+    if source == Organization.LocationSource.CITY:
+        return address.get("locality") or ""
+    if source == Organization.LocationSource.COUNTRY:
+        return address.get("country") or ""
+    return address.get("formatted") or address.get("locality") or ""
+
+
+def _manager_id(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("value")
+    return "" if value is None else str(value)
+
+
+def from_resource(organization: Organization, resource: Any) -> ProvisionedUser:
+    """Read what the IdP sent; raise ValidationError with an admin-actionable message."""
+    if not isinstance(resource, dict):
+        raise ValidationError("The request body must be a JSON object describing a User.")
+    user_name = resource.get("userName")
+    if not isinstance(user_name, str) or not user_name.strip():
+        raise ValidationError("userName is required: map an attribute (by default userPrincipalName) to userName.")
+    if len(user_name) > 255:
+        raise ValidationError("userName is longer than 255 characters.")
+    active = parse_bool(resource["active"]) if resource.get("active") is not None else True
+
+    name = resource.get("name") or {}
+    if not isinstance(name, dict):
+        raise ValidationError("name must be an object with givenName and familyName.")
+    enterprise = resource.get(ENTERPRISE_USER) or {}
+    if not isinstance(enterprise, dict):
+        raise ValidationError(f"{ENTERPRISE_USER} must be an object.")
+    email = _pick(resource.get("emails"), "emails").get("value") or ""
+    if not email and "@" in user_name:
+        email = user_name
+    address = _pick(resource.get("addresses"), "addresses")
+
+    values = {
+        "external_id": _text(resource.get("externalId"), "externalId", 255),
+        "given_name": _text(name.get("givenName"), "name.givenName", 150),
+        "family_name": _text(name.get("familyName"), "name.familyName", 150),
+        "display_name": _text(resource.get("displayName") or name.get("formatted"), "displayName", 300),
+        "email": _text(email, "emails.value", 320),
+        "title": _text(resource.get("title"), "title", 200),
+        "employee_number": _text(enterprise.get("employeeNumber"), "employeeNumber", 100),
+        "department": _text(enterprise.get("department"), "department", 200),
+        "location": _text(_location_name(organization, address), "addresses", 200),
+    }
+    stored = _without_nulls({k: v for k, v in resource.items() if k not in NOT_STORED})
+    if isinstance(stored.get(ENTERPRISE_USER), dict) and "manager" in stored[ENTERPRISE_USER]:
+        manager = _manager_id(stored[ENTERPRISE_USER]["manager"])
+        if manager:
+            stored[ENTERPRISE_USER]["manager"] = {"value": manager}
+        else:
+            del stored[ENTERPRISE_USER]["manager"]
+    return ProvisionedUser(
+        user_name=user_name.strip(),
+        active=active,
+        scim_data=stored,
+        values=values,
+        manager_id=_manager_id(enterprise.get("manager")),
+    )

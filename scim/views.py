@@ -1,0 +1,352 @@
+"""The SCIM 2.0 endpoint (RFC 7644) that Microsoft Entra ID and Okta provision into.
+
+One ``ScimView`` base carries the policy: bearer-key authentication, lenient JSON
+parsing, ``application/scim+json`` output whatever the Accept header, one exception
+handler producing SCIM errors, and recording each request's outcome.
+"""
+
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from keys.services import record_key_use
+from organizations.models import Member, Organization
+from organizations.services import Actor, delete_scim_member, provision_member, record_event
+from scim import schemas
+from scim.auth import BearerKeyAuthentication, HasOrganization
+from scim.errors import ScimError, scim_exception_handler
+from scim.filters import FilterError, filter_to_q, sort_field
+from scim.patch import apply_patch
+from scim.users import etag, from_resource, to_resource
+
+logger = logging.getLogger(__name__)
+
+
+class ScimJSONParser(JSONParser):
+    media_type = "application/scim+json"
+
+
+class AnyJSONParser(JSONParser):
+    """Parse a body sent with no or an unexpected Content-Type as JSON, rather than refuse it."""
+
+    media_type = "*/*"
+
+
+class ScimJSONRenderer(JSONRenderer):
+    media_type = "application/scim+json"
+    format = "scim"
+    charset = None
+
+
+class AlwaysScim(BaseContentNegotiation):
+    """Answer application/scim+json to every Accept header: Entra sends none (406 breaks Test Connection)."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        for parser in parsers:
+            if parser.media_type != "*/*" and request.content_type.split(";")[0].strip().lower() == parser.media_type:
+                return parser
+        return parsers[-1]
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+
+def _idp_actor(request: Request) -> Actor:
+    agent = request.headers.get("User-Agent", "").lower()
+    if "okta" in agent:
+        return Actor.idp("Okta")
+    if "microsoft" in agent or "azure" in agent or "aad" in agent:
+        return Actor.idp("Microsoft Entra ID")
+    return Actor.idp("Identity provider (SCIM)")
+
+
+class ScimView(APIView):
+    authentication_classes = [BearerKeyAuthentication]
+    permission_classes = [HasOrganization]
+    parser_classes = [ScimJSONParser, JSONParser, AnyJSONParser]
+    renderer_classes = [ScimJSONRenderer]
+    content_negotiation_class = AlwaysScim
+
+    def get_exception_handler(self):
+        return scim_exception_handler
+
+    def base_url(self) -> str:
+        return settings.SCIM_BASE_URL.rstrip("/") or self.request.build_absolute_uri("/api/v1/scim")
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        organization = request.auth if isinstance(request.auth, Organization) else None
+        try:
+            if organization is not None:
+                record_key_use(organization, status=response.status_code)
+            else:
+                organization = getattr(request._request, "_rejected_organization", None) or getattr(
+                    request, "_rejected_organization", None
+                )
+            if organization is not None and response.status_code >= 400:
+                detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+                record_event(
+                    organization,
+                    by=_idp_actor(request),
+                    action="scim.failed",
+                    status=response.status_code,
+                    user_name=getattr(self, "scim_user_name", ""),
+                    summary=f"{request.method} {request.path}: {detail}",
+                )
+        except Exception:
+            # Bookkeeping must never turn an answer to the IdP into a failure.
+            logger.exception("Could not record the outcome of a SCIM request")
+        return response
+
+    def member_query(self, organization: Organization):
+        return (
+            Member.objects.scim_visible()
+            .filter(organization=organization)
+            .select_related("department", "location", "manager")
+        )
+
+    def get_member(self, organization: Organization, scim_id: str, *, for_update: bool = False) -> Member:
+        try:
+            parsed = uuid.UUID(scim_id)
+        except ValueError:
+            raise ScimError(404, f"User {scim_id} not found.") from None
+        query = self.member_query(organization)
+        if for_update:
+            query = query.select_for_update(of=("self",))
+        member = query.filter(scim_id=parsed).first()
+        if member is None:
+            raise ScimError(404, f"User {scim_id} not found.")
+        self.scim_user_name = member.user_name
+        return member
+
+    def user_response(self, member: Member, *, status: int = 200) -> Response:
+        resource = to_resource(member, base_url=self.base_url())
+        headers = {"ETag": resource["meta"]["version"]}
+        if status == 201:
+            headers["Location"] = resource["meta"]["location"]
+        return Response(resource, status=status, headers=headers)
+
+    def check_if_match(self, request: Request, member: Member) -> None:
+        expected = request.headers.get("If-Match")
+        if expected and expected.strip() != "*" and etag(member) not in [e.strip() for e in expected.split(",")]:
+            raise ScimError(412, "The user changed since it was read (If-Match does not match its version).")
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ScimError(400, f"{name} must be an integer, not {raw!r}.", "invalidValue") from None
+
+
+def _attribute_set(request: Request, name: str) -> set[str]:
+    raw = request.query_params.get(name, "")
+    return {a.strip() for a in raw.split(",") if a.strip()}
+
+
+def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str]) -> dict[str, Any]:
+    """Apply ``attributes``/``excludedAttributes`` (RFC 7644 §3.4.2.5); id and schemas always stay."""
+
+    def key_of(path: str) -> tuple[str, str | None]:
+        lowered = path.lower()
+        if lowered.startswith(schemas.ENTERPRISE_USER.lower() + ":"):
+            return schemas.ENTERPRISE_USER, path[len(schemas.ENTERPRISE_USER) + 1 :]
+        if lowered.startswith(schemas.CORE_USER.lower() + ":"):
+            path = path[len(schemas.CORE_USER) + 1 :]
+        head, _, sub = path.partition(".")
+        return head, sub or None
+
+    def find(container: dict[str, Any], name: str) -> str | None:
+        return next((k for k in container if k.lower() == name.lower()), None)
+
+    if attributes:
+        kept: dict[str, Any] = {"schemas": resource["schemas"], "id": resource["id"]}
+        for path in attributes:
+            head, sub = key_of(path)
+            key = find(resource, head)
+            if key is None:
+                continue
+            if sub is None or not isinstance(resource[key], dict):
+                kept[key] = resource[key]
+            else:
+                sub_key = find(resource[key], sub.split(".")[0])
+                if sub_key is not None:
+                    kept.setdefault(key, {})[sub_key] = resource[key][sub_key]
+        return kept
+    if excluded:
+        result = dict(resource)
+        for path in excluded:
+            head, sub = key_of(path)
+            key = find(result, head)
+            if key is None or key in ("id", "schemas"):
+                continue
+            if sub is None:
+                del result[key]
+            elif isinstance(result[key], dict):
+                inner = dict(result[key])
+                sub_key = find(inner, sub)
+                if sub_key is not None:
+                    del inner[sub_key]
+                result[key] = inner
+        return result
+    return resource
+
+
+class UserList(ScimView):
+    def get(self, request: Request) -> Response:
+        organization: Organization = request.auth
+        query = self.member_query(organization)
+        expression = request.query_params.get("filter", "").strip()
+        if expression:
+            query = query.filter(filter_to_q(expression))
+        sort_by = request.query_params.get("sortBy")
+        try:
+            order = sort_field(sort_by) if sort_by else "id"
+        except (ValueError, FilterError):
+            raise ScimError(400, f"sortBy {sort_by!r} is not a sortable attribute.", "invalidValue") from None
+        if request.query_params.get("sortOrder", "ascending").lower() == "descending":
+            order = f"-{order}"
+        query = query.order_by(order, "id")
+
+        start_index = max(_int_param(request, "startIndex", 1), 1)
+        count = min(max(_int_param(request, "count", schemas.DEFAULT_COUNT), 0), schemas.MAX_RESULTS)
+        total = query.count()
+        members = list(query[start_index - 1 : start_index - 1 + count]) if count else []
+        attributes = _attribute_set(request, "attributes")
+        excluded = _attribute_set(request, "excludedAttributes")
+        base_url = self.base_url()
+        resources = [
+            project(to_resource(m, base_url=base_url), attributes=attributes, excluded=excluded) for m in members
+        ]
+        return Response(schemas.list_response(resources, total=total, start_index=start_index))
+
+    def post(self, request: Request) -> Response:
+        organization: Organization = request.auth
+        if isinstance(request.data, dict):
+            self.scim_user_name = str(request.data.get("userName", ""))[:255]
+        user = from_resource(organization, request.data)
+        member, _created = provision_member(organization, user, by=_idp_actor(request))
+        member = self.member_query(organization).get(pk=member.pk)
+        return self.user_response(member, status=201)
+
+
+class UserDetail(ScimView):
+    def get(self, request: Request, scim_id: str) -> Response:
+        member = self.get_member(request.auth, scim_id)
+        resource = to_resource(member, base_url=self.base_url())
+        resource = project(
+            resource,
+            attributes=_attribute_set(request, "attributes"),
+            excluded=_attribute_set(request, "excludedAttributes"),
+        )
+        return Response(resource, headers={"ETag": etag(member)})
+
+    def put(self, request: Request, scim_id: str) -> Response:
+        """Replace the user (RFC 7644 §3.5.1): attributes not sent are cleared. Okta updates this way."""
+        organization: Organization = request.auth
+        with transaction.atomic():
+            member = self.get_member(organization, scim_id, for_update=True)
+            self.check_if_match(request, member)
+            user = from_resource(organization, request.data)
+            provision_member(organization, user, by=_idp_actor(request), member=member)
+        return self.user_response(self.get_member(organization, scim_id))
+
+    def patch(self, request: Request, scim_id: str) -> Response:
+        """Apply a PatchOp (RFC 7644 §3.5.2): all operations or none."""
+        organization: Organization = request.auth
+        with transaction.atomic():
+            member = self.get_member(organization, scim_id, for_update=True)
+            self.check_if_match(request, member)
+            current = to_resource(member, base_url=self.base_url())
+            patched = apply_patch(current, request.data)
+            user = from_resource(organization, patched)
+            provision_member(organization, user, by=_idp_actor(request), member=member)
+        return self.user_response(self.get_member(organization, scim_id))
+
+    def delete(self, request: Request, scim_id: str) -> Response:
+        organization: Organization = request.auth
+        with transaction.atomic():
+            member = self.get_member(organization, scim_id, for_update=True)
+            self.check_if_match(request, member)
+            delete_scim_member(member, by=_idp_actor(request))
+        return Response(status=204)
+
+
+GROUPS_UNSUPPORTED = (
+    "Preciate provisions users only. In Entra, open Provisioning > Mappings and set "
+    "'Provision Microsoft Entra ID Groups' to No; assigned groups still bring their members."
+)
+
+
+class GroupList(ScimView):
+    """Entra probes /Groups during Test Connection: answer queries with no groups."""
+
+    def get(self, request: Request) -> Response:
+        return Response(schemas.list_response([], total=0, start_index=max(_int_param(request, "startIndex", 1), 1)))
+
+    def post(self, request: Request) -> Response:
+        raise ScimError(501, GROUPS_UNSUPPORTED)
+
+
+class GroupDetail(ScimView):
+    def get(self, request: Request, group_id: str) -> Response:
+        raise ScimError(404, f"Group {group_id} not found: {GROUPS_UNSUPPORTED}")
+
+    def put(self, request: Request, group_id: str) -> Response:
+        raise ScimError(501, GROUPS_UNSUPPORTED)
+
+    patch = put
+    delete = put
+
+
+class ServiceProviderConfig(ScimView):
+    def get(self, request: Request) -> Response:
+        return Response(schemas.service_provider_config(self.base_url()))
+
+
+class ResourceTypeList(ScimView):
+    def get(self, request: Request) -> Response:
+        types = schemas.resource_types(self.base_url())
+        return Response(schemas.list_response(types, total=len(types)))
+
+
+class ResourceTypeDetail(ScimView):
+    def get(self, request: Request, name: str) -> Response:
+        for resource_type in schemas.resource_types(self.base_url()):
+            if resource_type["id"].lower() == name.lower():
+                return Response(resource_type)
+        raise ScimError(404, f"Resource type {name} not found.")
+
+
+class SchemaList(ScimView):
+    def get(self, request: Request) -> Response:
+        return Response(schemas.list_response(schemas.SCHEMAS, total=len(schemas.SCHEMAS)))
+
+
+class SchemaDetail(ScimView):
+    def get(self, request: Request, urn: str) -> Response:
+        for schema in schemas.SCHEMAS:
+            if schema["id"].lower() == urn.lower():
+                return Response(schema)
+        raise ScimError(404, f"Schema {urn} not found.")
+
+
+class NotFound(ScimView):
+    """Anything else under the SCIM base: a SCIM 404, never Django's HTML page."""
+
+    def dispatch_any(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise ScimError(404, f"{request.path} is not a SCIM endpoint of Preciate; use /Users.")
+
+    get = post = put = patch = delete = dispatch_any
