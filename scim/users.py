@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from organizations.models import Member, Organization
 from organizations.services import ProvisionedUser
+from scim.patch import PatchError, apply_patch
 from scim.schemas import CORE_USER, ENTERPRISE_USER
 
 # Never stored: server-assigned, or not ours to keep (Okta sends a password).
@@ -113,15 +114,20 @@ def _text(value: Any, attribute: str, max_length: int) -> str:
 
 
 def _pick(items: Any, attribute: str) -> dict[str, Any]:
-    """The work entry of a multi-valued attribute, else the primary one, else the first."""
+    """The work entry of a multi-valued attribute (the primary one of several), else the primary, else the first."""
     if items is None:
         return {}
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ValidationError(f"{attribute} must be a list of objects.")
-    for test in (
-        lambda i: str(i.get("type", "")).lower() == "work",
-        lambda i: i.get("primary") in (True, "True", "true"),
-    ):
+
+    def is_work(item: dict[str, Any]) -> bool:
+        return str(item.get("type", "")).lower() == "work"
+
+    def is_primary(item: dict[str, Any]) -> bool:
+        return item.get("primary") is True
+
+    # Microsoft's Postman suite posts two work emails: the primary one wins.
+    for test in (lambda i: is_work(i) and is_primary(i), is_work, is_primary):
         for item in items:
             if test(item):
                 return item
@@ -145,10 +151,27 @@ def _manager_id(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def canonical(resource: dict[str, Any]) -> dict[str, Any]:
+    """Read a whole resource the way PATCH reads a path-less value.
+
+    Attribute names in any case, string booleans, dotted and URN keys and every manager
+    shape then mean the same in POST and PUT as in PATCH (Microsoft's Postman suite posts
+    ``"Primary": "True"``; Okta puts whole objects).
+    """
+    body = {k: v for k, v in resource.items() if k.lower() not in {"id", "meta", "schemas", "password"}}
+    if not body:
+        return {}
+    try:
+        return apply_patch({"schemas": [CORE_USER]}, {"Operations": [{"op": "add", "value": body}]})
+    except PatchError as exc:
+        raise PatchError(exc.scim_type, exc.detail.removeprefix("Operation 1: ")) from None
+
+
 def from_resource(organization: Organization, resource: Any) -> ProvisionedUser:
     """Read what the IdP sent; raise ValidationError with an admin-actionable message."""
     if not isinstance(resource, dict):
         raise ValidationError("The request body must be a JSON object describing a User.")
+    resource = canonical(resource)
     user_name = resource.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
         raise ValidationError("userName is required: map an attribute (by default userPrincipalName) to userName.")

@@ -73,7 +73,6 @@ def test_a_created_user_round_trips_every_attribute_exactly_as_sent(scim):
         "addresses",
         "phoneNumbers",
         "preferredLanguage",
-        "roles",
         ENTERPRISE,
     ):
         assert read[attribute] == body[attribute], attribute
@@ -83,6 +82,26 @@ def test_a_created_user_round_trips_every_attribute_exactly_as_sent(scim):
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
     ]
     assert "null" not in scim.get(f"/Users/{created['id']}").content.decode()
+    # An empty multi-valued attribute is the same as none (RFC 7643 §2.5).
+    assert "roles" not in read
+
+
+def test_attribute_names_in_any_case_and_string_booleans_are_read_like_patch_reads_them(scim, org):
+    created = scim.create(
+        {
+            "UserName": "casey@contoso.example",
+            "Emails": [{"Value": "Casey@Contoso.example", "Type": "work", "Primary": "True"}],
+            "name.givenName": "Casey",
+            "Active": "False",
+            f"{ENTERPRISE}:department": "Finance",
+        }
+    )
+    assert created["userName"] == "casey@contoso.example"
+    assert created["emails"] == [{"value": "Casey@Contoso.example", "type": "work", "primary": True}]
+    assert created["name"] == {"givenName": "Casey"}
+    assert created["active"] is False
+    member = Member.objects.get(scim_id=created["id"])
+    assert (member.email, member.given_name, member.department.name) == ("Casey@Contoso.example", "Casey", "Finance")
 
 
 def test_entra_string_true_on_create_is_accepted_and_returned_as_a_boolean(scim):
@@ -284,3 +303,17 @@ def test_okta_pages_through_users_with_count_100(okta, org):
     assert second["startIndex"] == 101
     ids = [r["id"] for r in first["Resources"] + second["Resources"]]
     assert len(set(ids)) == 150
+
+
+def test_two_work_emails_keep_the_primary_one_as_the_work_email(scim):
+    created = scim.create(
+        {
+            "userName": "twin@contoso.example",
+            "emails": [
+                {"type": "work", "value": "old@contoso.example"},
+                {"type": "work", "value": "new@contoso.example", "primary": True},
+            ],
+        }
+    )
+    assert Member.objects.get(scim_id=created["id"]).email == "new@contoso.example"
+    assert len(created["emails"]) == 2
