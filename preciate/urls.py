@@ -13,5 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("web/", include("organizations.urls")),
     path("web/", include("keys.urls")),
-    path("api/v1/scim", include("scim.urls")),
+    path("api/v1/", include("scim.urls")),
 ]
