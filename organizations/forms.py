@@ -1,5 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q, QuerySet
+
+from organizations.models import Department, Location, Member, Organization
 
 
 class LoginForm(AuthenticationForm):
@@ -9,3 +14,193 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].lower()
+
+
+STATE_CHOICES = [
+    ("", "Any state"),
+    ("active", "Active"),
+    ("removed_by_idp", "Removed by the IdP"),
+    ("removed_by_admin", "Removed by an admin"),
+]
+SOURCE_CHOICES = [("", "Any source"), ("manual", "Added by hand"), ("idp", "Managed by the IdP")]
+
+
+def _named_choices(model: type[Department] | type[Location], organization: Organization, everything: str) -> list:
+    names = model.objects.filter(organization=organization).order_by("name").values_list("id", "name")
+    return [("", everything), ("none", "Unassigned"), *((str(pk), name) for pk, name in names)]
+
+
+def search_people(members: QuerySet[Member], text: str) -> QuerySet[Member]:
+    """Match what an admin types against indexed columns only.
+
+    An address (anything with "@") is matched exactly against userName and email through
+    the case-insensitive indexes; anything else matches the start of a first, last or
+    display name, or a userName exactly.
+    """
+    text = text.strip()
+    lowered = text.lower()
+    if "@" in text:
+        return members.filter(Q(user_name__lower=lowered) | Q(email__lower=lowered))
+    condition = (
+        Q(user_name__lower=lowered)
+        | Q(given_name__istartswith=text)
+        | Q(family_name__istartswith=text)
+        | Q(display_name__istartswith=text)
+    )
+    first, _, rest = text.partition(" ")
+    if rest.strip():
+        condition |= Q(given_name__istartswith=first, family_name__istartswith=rest.strip())
+    return members.filter(condition)
+
+
+class PeopleFilterForm(forms.Form):
+    """The people directory's search box and filters (GET; unknown values are ignored)."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, or exact email / userName"}),
+    )
+    department = forms.ChoiceField(required=False)
+    location = forms.ChoiceField(required=False)
+    state = forms.ChoiceField(choices=STATE_CHOICES, required=False)
+    source = forms.ChoiceField(choices=SOURCE_CHOICES, required=False)
+
+    def __init__(self, data: Any, *, organization: Organization) -> None:
+        super().__init__(data)
+        self.fields["department"].choices = _named_choices(Department, organization, "All departments")
+        self.fields["location"].choices = _named_choices(Location, organization, "All locations")
+
+    @property
+    def active_filters(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in self.fields) if hasattr(self, "cleaned_data") else False
+
+    def apply(self, members: QuerySet[Member]) -> QuerySet[Member]:
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("q"):
+            members = search_people(members, data["q"])
+        for name in ("department", "location"):
+            value = data.get(name)
+            if value == "none":
+                members = members.filter(**{f"{name}__isnull": True})
+            elif value:
+                members = members.filter(**{f"{name}_id": int(value)})
+        state = data.get("state")
+        if state == "active":
+            members = members.present()
+        elif state == "removed_by_admin":
+            members = members.filter(admin_removed_at__isnull=False)
+        elif state == "removed_by_idp":
+            members = members.filter(admin_removed_at__isnull=True).filter(
+                Q(idp_active=False) | Q(scim_deleted_at__isnull=False)
+            )
+        source = data.get("source")
+        if source:
+            members = members.filter(managed_by_idp=source == "idp")
+        return members
+
+
+# For a person the IdP manages, every attribute Preciate models comes from the IdP's
+# resource and is recomputed from it on each SCIM PUT or PATCH: a local edit would be
+# silently undone by the next sync, so these are read-only in the portal.
+IDP_OWNED_FIELDS = ("user_name", "given_name", "family_name", "email", "title", "department", "location", "manager")
+
+
+class MemberForm(forms.Form):
+    """Add a person by hand, or edit one (IdP-owned fields locked for IdP-managed people)."""
+
+    user_name = forms.CharField(
+        label="userName",
+        max_length=255,
+        help_text="Usually the work email. Your identity provider matches people by it.",
+    )
+    given_name = forms.CharField(label="First name", max_length=150, required=False)
+    family_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(label="Work email", max_length=320, required=False)
+    title = forms.CharField(label="Title", max_length=200, required=False)
+    department = forms.CharField(
+        label="Department", max_length=200, required=False, widget=forms.TextInput(attrs={"list": "departments"})
+    )
+    location = forms.CharField(
+        label="Location", max_length=200, required=False, widget=forms.TextInput(attrs={"list": "locations"})
+    )
+    manager = forms.CharField(
+        label="Manager", max_length=320, required=False, help_text="Their userName or work email."
+    )
+
+    def __init__(self, *args: Any, organization: Organization, member: Member | None = None, **kwargs: Any) -> None:
+        if member is not None:
+            kwargs["initial"] = {
+                "user_name": member.user_name,
+                "given_name": member.given_name,
+                "family_name": member.family_name,
+                "email": member.email,
+                "title": member.title,
+                "department": member.department.name if member.department else "",
+                "location": member.location.name if member.location else "",
+                "manager": member.manager.user_name if member.manager else "",
+            }
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.member = member
+        self.locked = set(IDP_OWNED_FIELDS) if member is not None and member.managed_by_idp else set()
+        for name in self.locked:
+            self.fields[name].disabled = True
+
+    @property
+    def editable(self) -> bool:
+        return len(self.locked) < len(self.fields)
+
+    def clean_manager(self) -> Member | None:
+        if self.member is not None and "manager" in self.locked:
+            return self.member.manager
+        value = self.cleaned_data["manager"].strip().lower()
+        if not value:
+            return None
+        manager = (
+            Member.objects.filter(organization=self.organization)
+            .filter(Q(user_name__lower=value) | Q(email__lower=value))
+            .first()
+        )
+        if manager is None:
+            raise forms.ValidationError("No one in this organization has that userName or work email.")
+        if self.member is not None and manager.pk == self.member.pk:
+            raise forms.ValidationError("A person cannot be their own manager.")
+        return manager
+
+    def values(self) -> dict[str, Any]:
+        """Every editable field, for creating a person."""
+        return {name: self.cleaned_data[name] for name in self.fields if name not in self.locked}
+
+    def changes(self) -> dict[str, Any]:
+        """Only the editable fields the admin changed, for updating a person."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name not in self.locked}
+
+
+ACTION_CHOICES = [
+    ("", "All activity"),
+    ("created", "Created"),
+    ("updated", "Updated"),
+    ("removed", "Removed"),
+    ("keys", "Key changes"),
+]
+EVENT_SOURCE_CHOICES = [("", "IdP and admins"), ("idp", "Identity provider"), ("admin", "Admins")]
+RANGE_CHOICES = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]
+ORDER_CHOICES = [("newest", "Newest first"), ("failures", "Failures first")]
+
+
+class ActivityFilterForm(forms.Form):
+    """The provisioning page's range and event filters (GET; unknown values fall back)."""
+
+    range = forms.ChoiceField(choices=RANGE_CHOICES, required=False)
+    action = forms.ChoiceField(choices=ACTION_CHOICES, required=False)
+    source = forms.ChoiceField(choices=EVENT_SOURCE_CHOICES, required=False)
+    failures = forms.BooleanField(label="Failures only", required=False)
+    order = forms.ChoiceField(choices=ORDER_CHOICES, required=False)
+
+    def value(self, name: str, default: Any = "") -> Any:
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name) or default

@@ -1,12 +1,38 @@
-"""The admin portal's pages for an organization's admins."""
+"""The admin portal's pages for an organization's admins.
 
+Every view receives the signed-in ``admin`` from ``admin_required``; the tenant is
+``admin.organization`` and every query below is filtered by it. Writes go through
+``organizations.services`` as ``Actor.admin(request.user)``.
+"""
+
+import csv
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from organizations import reports, services
 from organizations.access import admin_required, portal_admin
-from organizations.forms import LoginForm
-from organizations.models import Member
+from organizations.forms import RANGE_CHOICES, ActivityFilterForm, LoginForm, MemberForm, PeopleFilterForm
+from organizations.models import Department, Event, Location, Member, Organization
+from organizations.services import Actor
+
+PEOPLE_PER_PAGE = 50
+EVENTS_PER_PAGE = 50
+HISTORY_LIMIT = 100
+# One page of the directory is all a bulk removal can select; this only bounds the POST.
+BULK_LIMIT = 500
 
 
 class LoginView(auth_views.LoginView):
@@ -25,8 +51,398 @@ class LoginView(auth_views.LoginView):
 def home(request: HttpRequest, *, admin: Member) -> HttpResponse:
     organization = admin.organization
     people_count = Member.objects.filter(organization=organization).present().count()
+    health = reports.integration_health(organization)
+    counts = reports.activity_counts(organization)
     return render(
         request,
         "organizations/home.html",
-        {"organization": organization, "people_count": people_count, "nav": "home"},
+        {
+            "organization": organization,
+            "people_count": people_count,
+            "health": health,
+            "counts": counts["24h"],
+            "nav": "home",
+        },
     )
+
+
+# -- People directory ----------------------------------------------------------------
+
+
+def _parse_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _after(family: str, given: str, pk: int) -> Q:
+    """Rows after (family, given, pk) in the directory's order (the member_org_name index)."""
+    return (
+        Q(family_name__gt=family)
+        | Q(family_name=family, given_name__gt=given)
+        | Q(family_name=family, given_name=given, id__gt=pk)
+    )
+
+
+def _before(family: str, given: str, pk: int) -> Q:
+    return (
+        Q(family_name__lt=family)
+        | Q(family_name=family, given_name__lt=given)
+        | Q(family_name=family, given_name=given, id__lt=pk)
+    )
+
+
+def _people_page(members: QuerySet[Member], organization: Organization, params: Any) -> tuple[list[Member], bool, bool]:
+    """One page of the directory by keyset: (rows, has_previous, has_next).
+
+    The cursor is the scim_id of the row the page continues from, so page 2,000 costs
+    what page 1 costs; nothing counts the whole organization.
+    """
+    after, before = _parse_uuid(params.get("after")), _parse_uuid(params.get("before"))
+    cursor = None
+    if after or before:
+        cursor = (
+            Member.objects.filter(organization=organization, scim_id=after or before)
+            .values_list("family_name", "given_name", "id")
+            .first()
+        )
+    if cursor is None:
+        rows = list(members.order_by("family_name", "given_name", "id")[: PEOPLE_PER_PAGE + 1])
+        return rows[:PEOPLE_PER_PAGE], False, len(rows) > PEOPLE_PER_PAGE
+    family = cursor[0]
+    if before:
+        # The redundant bound lets PostgreSQL start the index scan at the cursor.
+        rows = list(
+            members.filter(family_name__lte=family)
+            .filter(_before(*cursor))
+            .order_by("-family_name", "-given_name", "-id")[: PEOPLE_PER_PAGE + 1]
+        )
+        return rows[:PEOPLE_PER_PAGE][::-1], len(rows) > PEOPLE_PER_PAGE, True
+    rows = list(
+        members.filter(family_name__gte=family)
+        .filter(_after(*cursor))
+        .order_by("family_name", "given_name", "id")[: PEOPLE_PER_PAGE + 1]
+    )
+    return rows[:PEOPLE_PER_PAGE], True, len(rows) > PEOPLE_PER_PAGE
+
+
+def _query_with(params: Any, **changes: Any) -> str:
+    query = params.copy()
+    for key in ("after", "before", "page"):
+        query.pop(key, None)
+    for key, value in changes.items():
+        query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+@admin_required
+def people(request: HttpRequest, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    form = PeopleFilterForm(request.GET, organization=organization)
+    members = form.apply(Member.objects.filter(organization=organization)).select_related(
+        "department", "location", "manager"
+    )
+    rows, has_previous, has_next = _people_page(members, organization, request.GET)
+    return render(
+        request,
+        "organizations/people.html",
+        {
+            "nav": "people",
+            "organization": organization,
+            "form": form,
+            "people": rows,
+            "filtered": form.active_filters,
+            "previous_url": _query_with(request.GET, before=rows[0].scim_id) if has_previous and rows else "",
+            "next_url": _query_with(request.GET, after=rows[-1].scim_id) if has_next and rows else "",
+            "first_url": _query_with(request.GET) or "?",
+            "paged": bool(request.GET.get("after") or request.GET.get("before")),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+def _people_url(value: str | None) -> str:
+    """Where to go back to after a bulk action: a people page of this site, else the directory."""
+    default = reverse("people")
+    if value and value.startswith(default) and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return value
+    return default
+
+
+@admin_required
+@require_POST
+def people_remove(request: HttpRequest, *, admin: Member) -> HttpResponse:
+    """Bulk removal: the first POST asks for confirmation, the confirmed POST removes."""
+    organization = admin.organization
+    back = _people_url(request.POST.get("next"))
+    ids = [i for i in (_parse_uuid(v) for v in request.POST.getlist("people")[:BULK_LIMIT]) if i]
+    if not ids:
+        messages.warning(request, "Select the people to remove first.")
+        return redirect(back)
+    selected = list(
+        Member.objects.filter(organization=organization, scim_id__in=ids).select_related("department", "location")
+    )
+    to_remove = [m for m in selected if m.pk != admin.pk and m.admin_removed_at is None]
+    skipped = [m for m in selected if m not in to_remove]
+    if request.POST.get("confirm") == "yes" and to_remove:
+        removed = services.remove_members(organization, to_remove, by=Actor.admin(request.user))
+        messages.success(
+            request,
+            f"Removed {removed} {'person' if removed == 1 else 'people'} from {organization.name}. "
+            "Later syncs keep them removed until an admin restores them.",
+        )
+        return redirect(back)
+    return render(
+        request,
+        "organizations/people_remove.html",
+        {"nav": "people", "to_remove": to_remove, "skipped": skipped, "admin": admin, "back": back},
+    )
+
+
+# -- A person --------------------------------------------------------------------------
+
+
+def _person_or_404(organization: Organization, scim_id: uuid.UUID) -> Member:
+    members = Member.objects.select_related("department", "location", "manager", "admin_removed_by")
+    return get_object_or_404(members, organization=organization, scim_id=scim_id)
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on the field it names when there is one."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _name_options(organization: Organization) -> dict[str, list[str]]:
+    return {
+        "department_names": list(
+            Department.objects.filter(organization=organization).order_by("name").values_list("name", flat=True)[:500]
+        ),
+        "location_names": list(
+            Location.objects.filter(organization=organization).order_by("name").values_list("name", flat=True)[:500]
+        ),
+    }
+
+
+@admin_required
+def person(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    member = _person_or_404(organization, scim_id)
+    form = MemberForm(request.POST if request.method == "POST" else None, organization=organization, member=member)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        try:
+            services.update_member(member, by=Actor.admin(request.user), **changes)
+        except ValidationError as error:
+            _add_errors(form, error)
+            # The service may have set fields on this instance before refusing.
+            member = _person_or_404(organization, scim_id)
+        else:
+            if changes:
+                messages.success(request, f"Saved {member}.")
+            else:
+                messages.info(request, "Nothing to save: no field changed.")
+            return redirect("person", scim_id=member.scim_id)
+    history = list(
+        Event.objects.filter(organization=organization, member=member).order_by("-created_at", "-id")[
+            : HISTORY_LIMIT + 1
+        ]
+    )
+    for event in history:
+        event.label = reports.action_label(event.action)
+    return render(
+        request,
+        "organizations/person.html",
+        {
+            "nav": "people",
+            "member": member,
+            "form": form,
+            "history": history[:HISTORY_LIMIT],
+            "history_truncated": len(history) > HISTORY_LIMIT,
+            "is_self": member.pk == admin.pk,
+            "retention_days": settings.EVENT_RETENTION_DAYS,
+            **_name_options(organization),
+        },
+    )
+
+
+@admin_required
+def person_new(request: HttpRequest, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    form = MemberForm(request.POST if request.method == "POST" else None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        user_name = values.pop("user_name")
+        try:
+            member = services.create_member(organization, by=Actor.admin(request.user), user_name=user_name, **values)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Added {member} to {organization.name}.")
+            return redirect("person", scim_id=member.scim_id)
+    return render(
+        request,
+        "organizations/person_new.html",
+        {"nav": "people", "form": form, **_name_options(organization)},
+    )
+
+
+@admin_required
+def person_remove(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    member = _person_or_404(organization, scim_id)
+    if member.pk == admin.pk:
+        messages.error(request, "You cannot remove yourself: ask another admin of your organization.")
+        return redirect("person", scim_id=member.scim_id)
+    if member.admin_removed_at is not None:
+        messages.info(request, f"{member} is already removed.")
+        return redirect("person", scim_id=member.scim_id)
+    if request.method == "POST":
+        services.remove_member(member, by=Actor.admin(request.user))
+        messages.success(
+            request, f"Removed {member} from {organization.name}. Later syncs keep them removed until you restore them."
+        )
+        return redirect("person", scim_id=member.scim_id)
+    return render(request, "organizations/person_confirm.html", {"nav": "people", "member": member, "verb": "remove"})
+
+
+@admin_required
+def person_restore(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    member = _person_or_404(organization, scim_id)
+    if member.admin_removed_at is None:
+        messages.info(request, f"{member} was not removed by an admin: there is nothing to restore.")
+        return redirect("person", scim_id=member.scim_id)
+    if request.method == "POST":
+        services.restore_member(member, by=Actor.admin(request.user))
+        if member.is_present:
+            messages.success(request, f"Restored {member} to {organization.name}.")
+        else:
+            messages.warning(
+                request,
+                f"Lifted your removal of {member}, but the identity provider has them inactive or deleted: "
+                "they stay out of the organization until it reactivates them.",
+            )
+        return redirect("person", scim_id=member.scim_id)
+    return render(request, "organizations/person_confirm.html", {"nav": "people", "member": member, "verb": "restore"})
+
+
+# -- Provisioning activity -------------------------------------------------------------
+
+
+@admin_required
+def provisioning(request: HttpRequest, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    filters = ActivityFilterForm(request.GET)
+    range_key = filters.value("range", "24h")
+    now = timezone.now()
+    health = reports.integration_health(organization, now=now)
+    counts = reports.activity_counts(organization, now=now)
+    chart = reports.activity_chart(
+        reports.activity_buckets(organization, range_key=range_key, now=now), range_key=range_key
+    )
+
+    events = Event.objects.filter(organization=organization, created_at__gte=now - reports.RANGES[range_key])
+    action = filters.value("action")
+    if action:
+        events = events.filter(action__in=reports.ACTION_GROUPS[action])
+    source = filters.value("source")
+    if source:
+        events = events.filter(actor_kind=source)
+    if filters.value("failures", False):
+        events = events.filter(reports.FAILED)
+    if filters.value("order", "newest") == "failures":
+        events = events.annotate(failed_first=Case(When(reports.FAILED, then=Value(0)), default=Value(1))).order_by(
+            "failed_first", "-created_at", "-id"
+        )
+    else:
+        events = events.order_by("-created_at", "-id")
+    try:
+        page = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    offset = (page - 1) * EVENTS_PER_PAGE
+    rows = list(events.annotate(member_scim_id=F("member__scim_id"))[offset : offset + EVENTS_PER_PAGE + 1])
+    for event in rows:
+        event.label = reports.action_label(event.action)
+        event.status_text = reports.status_phrase(event.status)
+    return render(
+        request,
+        "organizations/provisioning.html",
+        {
+            "nav": "provisioning",
+            "organization": organization,
+            "filters": filters,
+            "range_key": range_key,
+            "range_label": dict(RANGE_CHOICES)[range_key],
+            "health": health,
+            "counts": counts,
+            "chart": chart,
+            "events": rows[:EVENTS_PER_PAGE],
+            "page": page,
+            "previous_url": _query_with(request.GET, page=page - 1) if page > 1 else "",
+            "next_url": _query_with(request.GET, page=page + 1) if len(rows) > EVENTS_PER_PAGE else "",
+            "range_urls": [(key, label, _query_with(request.GET, range=key)) for key, label in RANGE_CHOICES],
+            "retention_days": settings.EVENT_RETENTION_DAYS,
+        },
+    )
+
+
+# -- Headcount reports ------------------------------------------------------------------
+
+
+@admin_required
+def headcount_report(request: HttpRequest, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    by_department = reports.headcount(organization, by="department")
+    by_location = reports.headcount(organization, by="location")
+    crosstab = reports.crosstab(reports.headcount(organization, by="department_location"))
+    return render(
+        request,
+        "organizations/reports.html",
+        {
+            "nav": "reports",
+            "organization": organization,
+            "total": sum(row.count for row in by_department),
+            "by_department": by_department,
+            "by_location": by_location,
+            "department_chart": reports.bar_chart(by_department),
+            "location_chart": reports.bar_chart(by_location),
+            "crosstab": crosstab,
+        },
+    )
+
+
+CSV_HEADERS = {
+    "department": ["department", "headcount"],
+    "location": ["location", "headcount"],
+    "department_location": ["department", "location", "headcount"],
+}
+
+
+def _csv_cell(value: str) -> str:
+    """Keep spreadsheet programs from running a name that starts like a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@admin_required
+def headcount_csv(request: HttpRequest, *, admin: Member) -> HttpResponse:
+    organization = admin.organization
+    by = request.GET.get("by", "department")
+    if by not in reports.HEADCOUNT_BY:
+        return HttpResponseBadRequest("by must be one of: department, location, department_location.")
+    rows = reports.headcount(organization, by=by)
+    filename = f"{organization.slug}-headcount-by-{by.replace('_', '-')}-{timezone.localdate():%Y-%m-%d}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADERS[by])
+    for row in rows:
+        labels = [row.label, row.second_label] if by == "department_location" else [row.label]
+        writer.writerow([*(_csv_cell(label) for label in labels), row.count])
+    return response
