@@ -175,7 +175,8 @@ def integration_health(organization: Organization, *, now: datetime | None = Non
         reference = max(issued_at, key_used_at) if key_used_at else issued_at
         if now - reference > SILENCE_LIMIT:
             health.warnings.append(HealthWarning("silent", since=reference))
-        elif health.last_failed:
+        elif health.last_failed and health.last_status != 404:
+            # A 404 is part of Entra's normal flow (looking up a user deleted here).
             health.warnings.append(HealthWarning("failing", since=health.last_request_at))
     return health
 

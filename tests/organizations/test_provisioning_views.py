@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from keys.models import ScimKey
-from keys.services import record_key_use, regenerate_key
+from keys.services import record_key_use, regenerate_key, revoke_key
 from organizations import services
 from organizations.models import Event, Organization
 from organizations.services import Actor, ProvisionedUser
@@ -223,6 +223,15 @@ def test_the_401_warning_clears_once_a_request_succeeds_again(org, admin, key, a
     assert page(admin_client).context["health"].warnings == []
 
 
+def test_a_failed_last_request_is_flagged_but_a_404_lookup_is_not(org, key, admin_client):
+    fail(org, status=404, detail="GET /api/v1/scim/Users/abc: User abc not found.")
+    assert page(admin_client).context["health"].warnings == []
+    fail(org, status=400)
+    response = page(admin_client)
+    assert [w.kind for w in response.context["health"].warnings] == ["failing"]
+    assert "last request failed" in response.content.decode()
+
+
 def test_another_organizations_401s_never_warn_here(org, other_org, key, admin_client):
     fail(other_org, status=401, detail=REJECTED_DETAIL)
     assert page(admin_client).context["health"].warnings == []
@@ -253,6 +262,12 @@ def test_home_shows_the_401_warning_too(org, admin, key, admin_client):
     fail(org, status=401, detail=REJECTED_DETAIL)
     html = admin_client.get("/web/admin/").content.decode()
     assert "Needs attention" in html and "Restart provisioning" in html
+
+
+def test_home_says_when_the_key_was_revoked(org, admin, key, admin_client):
+    revoke_key(org, by=Actor.admin(admin.user))
+    html = admin_client.get("/web/admin/").content.decode()
+    assert "Key revoked" in html and "nothing syncs" in html
 
 
 @pytest.mark.parametrize("size", [5, 50])
