@@ -115,7 +115,14 @@ class Member(models.Model):
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         constraints = [
-            models.UniqueConstraint("organization", Lower("user_name"), name="member_username_unique_ci"),
+            # A SCIM DELETE retires the resource; its userName no longer counts in conflicts
+            # (RFC 7644 §3.6), but the retired record keeps its history for a rehire.
+            models.UniqueConstraint(
+                "organization",
+                Lower("user_name"),
+                condition=models.Q(scim_deleted_at__isnull=True),
+                name="member_username_unique_ci",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "external_id"], name="member_org_externalid"),
@@ -142,6 +149,26 @@ class Member(models.Model):
         if self.scim_deleted_at is not None or not self.idp_active:
             return "removed_by_idp"
         return "active"
+
+
+class MemberEmail(models.Model):
+    """Each email the IdP sent for a member, so SCIM filters see every one of them.
+
+    ``Member.email`` is the one work email the product uses; this table answers
+    ``emails.value eq …`` and ``emails[type eq "work"].value eq …`` exactly, element by element.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="emails")
+    value = models.CharField(max_length=320)
+    type = models.CharField(max_length=64, blank=True, default="")
+    primary = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index("organization", Lower("value"), name="memberemail_org_value_ci")]
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class Event(models.Model):

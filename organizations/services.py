@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from organizations.models import Department, Event, Location, Member, Organization
+from organizations.models import Department, Event, Location, Member, MemberEmail, Organization
 
 
 @dataclass(frozen=True)
@@ -229,14 +230,31 @@ def _summarize(changed: dict[str, list[str]]) -> str:
     return "; ".join(parts)
 
 
-def _save_unique(member: Member) -> None:
+def _save_unique(member: Member, fields: list[str] | None = None) -> None:
     try:
         with transaction.atomic():
-            member.save()
+            member.save(update_fields=fields)
     except IntegrityError as exc:
         raise UserNameTaken(
             {"user_name": f"Another person of this organization already has the userName {member.user_name}."}
         ) from exc
+
+
+Email = tuple[str, str, bool]  # value, type, primary
+
+
+def _sync_emails(member: Member, emails: list[Email]) -> None:
+    """Replace the member's email rows (what SCIM filters on ``emails`` search)."""
+    MemberEmail.objects.filter(member=member).delete()
+    MemberEmail.objects.bulk_create(
+        MemberEmail(organization_id=member.organization_id, member=member, value=v[:320], type=t[:64], primary=p)
+        for v, t, p in emails
+        if v
+    )
+
+
+def _own_email(member: Member) -> list[Email]:
+    return [(member.email, "work", True)] if member.email else []
 
 
 @transaction.atomic
@@ -248,6 +266,7 @@ def create_member(
     managed_by_idp: bool = False,
     scim_data: dict[str, Any] | None = None,
     idp_active: bool = True,
+    emails: list[Email] | None = None,
     **values: Any,
 ) -> Member:
     user_name = user_name.strip()
@@ -265,6 +284,7 @@ def create_member(
         raise TypeError(f"Unknown member fields: {sorted(unknown)}")
     _apply_fields(member, values)
     _save_unique(member)
+    _sync_emails(member, _own_email(member) if emails is None else emails)
     source = "by the identity provider" if by.kind == Event.ActorKind.IDP else f"by {by.label}".rstrip()
     record_event(
         organization,
@@ -287,6 +307,8 @@ def update_member(member: Member, *, by: Actor, **values: Any) -> Member:
     changed = _apply_fields(member, values)
     if changed:
         _save_unique(member)
+        if "email" in changed and not member.managed_by_idp:
+            _sync_emails(member, _own_email(member))
         record_event(
             member.organization,
             by=by,
@@ -344,6 +366,7 @@ class ProvisionedUser:
     values: dict[str, Any] = field(default_factory=dict)
     # The SCIM id of the manager, "" to clear, None when the IdP did not say.
     manager_id: str | None = None
+    emails: list[Email] = field(default_factory=list)
 
 
 def _manager_for(organization: Organization, manager_id: str | None, member: Member | None) -> Member | None:
@@ -388,16 +411,21 @@ def provision_member(
     Without ``member`` (a SCIM POST): a person of that userName added by hand is adopted,
     a person whose SCIM resource was deleted returns (rehire, history kept), and an
     IdP-managed person raises UserNameTaken. An admin's removal is never lifted here.
+    Nothing is written when the IdP resends what Preciate already has.
     """
     values = dict(user.values)
+    fields: list[str] = []
     created = False
     if member is None:
+        # The live person first; else the most recently retired one, who returns.
         existing = (
             Member.objects.select_for_update()
             .filter(organization=organization, user_name__lower=user.user_name.lower())
+            .order_by(F("scim_deleted_at").desc(nulls_first=True))
             .first()
         )
         if existing is not None and existing.managed_by_idp and existing.scim_deleted_at is None:
+            # Even an identical replay is refused: Microsoft's SCIM Validator requires 409 here.
             raise UserNameTaken(
                 {"user_name": f"A user with userName {user.user_name} already exists in this organization."}
             )
@@ -410,6 +438,7 @@ def provision_member(
                 managed_by_idp=True,
                 scim_data=user.scim_data,
                 idp_active=user.active,
+                emails=user.emails,
                 **values,
             )
             if not user.active:
@@ -421,6 +450,7 @@ def provision_member(
         if member.scim_deleted_at is not None:
             member.scim_id = uuid.uuid4()
             member.scim_deleted_at = None
+            fields += ["scim_id", "scim_deleted_at"]
             record_event(
                 organization,
                 by=by,
@@ -443,10 +473,19 @@ def provision_member(
         if current is None or str(current.scim_id) != user.manager_id:
             values["manager"] = _manager_for(organization, user.manager_id, member)
     values["user_name"] = user.user_name
-    member.managed_by_idp = True
-    member.scim_data = user.scim_data
+    emails_changed = not member.managed_by_idp or member.scim_data.get("emails") != user.scim_data.get("emails")
+    if not member.managed_by_idp:
+        member.managed_by_idp = True
+        fields.append("managed_by_idp")
+    if member.scim_data != user.scim_data:
+        member.scim_data = user.scim_data
+        fields.append("scim_data")
     changed = _apply_fields(member, values)
-    _save_unique(member)
+    fields += list(changed)
+    if fields:
+        _save_unique(member, [*fields, "updated_at"])
+    if emails_changed or created:
+        _sync_emails(member, user.emails)
     if changed:
         record_event(
             organization, by=by, action="member.updated", member=member, summary=_summarize(changed), changes=changed

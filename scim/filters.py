@@ -28,12 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Q, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_datetime
 from scim2_filter_parser import ast
 from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
+
+from organizations.models import MemberEmail
 
 CORE_USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -178,7 +180,6 @@ def _flatten(node: ast.Filter, operands: list[ast.Filter], ops: list[str]) -> No
 # Explicit always-false/always-true conditions (an empty Q() cannot be negated into "nothing").
 _NOTHING = Q(pk__isnull=True)
 _EVERYTHING = Q(pk__isnull=False)
-_HAS_EMAIL = ~Q(email="")
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,8 @@ class _Attribute:
     name: str  # as the SCIM schema spells it, for error messages
     kind: str  # text_ci | text_exact | uuid | bool | datetime | constant
     field: str = ""
-    # For sub-attributes of a multi-valued attribute: the member must have such a value at all.
-    exists: Q | None = None
+    # Sub-attributes of a multi-valued attribute are fields of its element rows.
+    element: str | None = None
     constant: str | bool | None = None
     nullable: bool = False  # reached through a nullable foreign key
 
@@ -201,10 +202,10 @@ _CORE: dict[str, _Attribute] = {
     "name.familyname": _Attribute("name.familyName", "text_ci", "family_name"),
     "title": _Attribute("title", "text_ci", "title"),
     "active": _Attribute("active", "bool", "idp_active"),
-    # Only the work email is stored: it is the member's one email, of type "work", primary.
-    "emails.value": _Attribute("emails.value", "text_ci", "email", exists=_HAS_EMAIL),
-    "emails.type": _Attribute("emails.type", "constant", exists=_HAS_EMAIL, constant="work"),
-    "emails.primary": _Attribute("emails.primary", "constant", exists=_HAS_EMAIL, constant=True),
+    # Every email the IdP sent is a MemberEmail row; a value path matches within one row.
+    "emails.value": _Attribute("emails.value", "text_ci", "value", element="emails"),
+    "emails.type": _Attribute("emails.type", "text_ci", "type", element="emails"),
+    "emails.primary": _Attribute("emails.primary", "bool", "primary", element="emails"),
     "meta.created": _Attribute("meta.created", "datetime", "created_at"),
     "meta.lastmodified": _Attribute("meta.lastModified", "datetime", "updated_at"),
 }
@@ -215,8 +216,16 @@ _ENTERPRISE: dict[str, _Attribute] = {
 }
 # A multi-valued or reference attribute named without a sub-attribute means its "value".
 _ALIASES = {"emails": "emails.value", "manager": "manager.value"}
-# Value paths (`emails[...]`) may only open these, with the sub-attributes above.
-_MULTI_VALUED_EXISTS = {"emails": _HAS_EMAIL}
+
+
+def _emails_exist(q: Q) -> Q:
+    """Members having an email row that satisfies ``q`` (RFC 7644 §3.4.2.2 multi-valued match)."""
+    rows = MemberEmail.objects.filter(member=OuterRef("pk"), organization=OuterRef("organization"))
+    return Q(Exists(rows.filter(q)))
+
+
+# Value paths (`emails[...]`) open these element tables.
+_ELEMENTS = {"emails": _emails_exist}
 
 _FILTERABLE = ", ".join(a.name for a in _CORE.values()) + (
     f", and {ENTERPRISE_USER_URN}:" + "department, employeeNumber, manager (also without the URN)"
@@ -287,9 +296,14 @@ def _filter(node: ast.Filter, namespace: ast.AttrPath | None) -> Q:
 
 def _value_path(inner: ast.Filter, namespace: ast.AttrPath) -> Q:
     """``emails[type eq "work" and value co "@x"]`` (RFC 7644 §3.4.2.2, complex attribute filter)."""
+    return _within(namespace, _filter(inner, namespace))
+
+
+def _within(namespace: ast.AttrPath, element_q: Q) -> Q:
+    """Wrap conditions on one element (``emails[...]``) so they hold for the same element."""
     core = namespace.uri is None or namespace.uri.lower() == CORE_USER_URN.lower()
-    exists = _MULTI_VALUED_EXISTS.get(str(namespace.attr_name).lower(), _EVERYTHING) if core else _EVERYTHING
-    return exists & _filter(inner, namespace)
+    wrap = _ELEMENTS.get(str(namespace.attr_name).lower()) if core else None
+    return wrap(element_q) if wrap else element_q
 
 
 def _compare(expr: ast.AttrExpr, namespace: ast.AttrPath | None) -> Q:
@@ -299,9 +313,10 @@ def _compare(expr: ast.AttrExpr, namespace: ast.AttrPath | None) -> Q:
         # namespace. Entra sends this when the work email is a matching attribute.
         value_path = path.attr_name
         outer = value_path.namespace
-        element = _value_path(value_path.expr, ast.AttrPath(outer.attr_name, None, outer.uri))
+        namespace = ast.AttrPath(outer.attr_name, None, outer.uri)
+        element = _filter(value_path.expr, namespace)
         attribute = _resolve(outer.uri, _path_parts(outer), _display(outer))
-        return element & _condition(attribute, expr.value.lower(), _comp(expr), in_element=True)
+        return _within(namespace, element & _condition(attribute, expr.value.lower(), _comp(expr), in_element=True))
     if namespace is not None:
         if path.uri is not None:
             raise FilterError("Attributes inside a value path's brackets cannot carry a schema URN.")
@@ -324,11 +339,14 @@ def _display(*paths: ast.AttrPath) -> str:
 
 
 def _condition(attribute: _Attribute, op: str, value: str | bool | None, *, in_element: bool) -> Q:
+    if attribute.element is not None and not in_element and value is None and op == "eq":
+        # `emails eq null`: no email at all.
+        return ~_ELEMENTS[attribute.element](_EVERYTHING)
     q = _HANDLERS[attribute.kind](attribute, op, value)
-    # `emails.value ne "x"` needs an email to compare (RFC 7644 §3.4.2.2: a multi-valued
-    # attribute matches if one of its values does); inside brackets the value path adds it.
-    if attribute.exists is not None and not in_element:
-        return attribute.exists & q
+    # A multi-valued attribute matches if one of its values does (RFC 7644 §3.4.2.2);
+    # inside brackets the value path wraps the whole element condition instead.
+    if attribute.element is not None and not in_element:
+        return _ELEMENTS[attribute.element](q)
     return q
 
 

@@ -6,6 +6,7 @@ exactly as sent, so Entra sees no drift.
 """
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,8 +24,9 @@ def etag(member: Member) -> str:
     return f'W/"{int(member.updated_at.timestamp() * 1_000_000)}"'
 
 
-def _iso(value: Any) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value.utcoffset() == 0 else value.isoformat()
+def _iso(value: datetime) -> str:
+    """xsd:dateTime in UTC to the second, as Entra's own examples show it."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _without_nulls(value: Any) -> Any:
@@ -62,21 +64,26 @@ def _hand_added_resource(member: Member) -> dict[str, Any]:
     return resource
 
 
+def extension_schemas(data: dict[str, Any]) -> list[str]:
+    """Every extension present: the enterprise one and custom ones Entra names ``urn:…:2.0:User``."""
+    return [key for key, value in data.items() if key.lower().startswith("urn:") and isinstance(value, dict) and value]
+
+
 def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
     """The SCIM User for a member (expects department, location and manager selected)."""
     if member.managed_by_idp:
         data = copy.deepcopy(member.scim_data)
     else:
         data = _hand_added_resource(member)
-    enterprise = data.get(ENTERPRISE_USER)
-    if member.manager_id is not None:
+    # An extension emptied by clears is no extension at all.
+    data = {k: v for k, v in data.items() if not (k.lower().startswith("urn:") and v == {})}
+    manager = member.manager if member.manager_id is not None else None
+    if manager is not None and manager.scim_deleted_at is None:
         # Entra sends the manager as a bare id but must read it back as a complex value.
-        enterprise = dict(enterprise or {})
-        enterprise["manager"] = {"value": str(member.manager.scim_id)}
-        data[ENTERPRISE_USER] = enterprise
+        data[ENTERPRISE_USER] = {**(data.get(ENTERPRISE_USER) or {}), "manager": {"value": str(manager.scim_id)}}
     location = f"{base_url}/Users/{member.scim_id}"
     resource: dict[str, Any] = {
-        "schemas": [CORE_USER, ENTERPRISE_USER] if data.get(ENTERPRISE_USER) else [CORE_USER],
+        "schemas": [CORE_USER, *extension_schemas(data)],
         "id": str(member.scim_id),
         **data,
         "active": member.idp_active,
@@ -88,8 +95,6 @@ def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
             "version": etag(member),
         },
     }
-    if not resource.get(ENTERPRISE_USER):
-        resource.pop(ENTERPRISE_USER, None)
     return _without_nulls(resource)
 
 
@@ -167,8 +172,13 @@ def canonical(resource: dict[str, Any]) -> dict[str, Any]:
         raise PatchError(exc.scim_type, exc.detail.removeprefix("Operation 1: ")) from None
 
 
-def from_resource(organization: Organization, resource: Any) -> ProvisionedUser:
-    """Read what the IdP sent; raise ValidationError with an admin-actionable message."""
+def from_resource(organization: Organization, resource: Any, *, current_active: bool = True) -> ProvisionedUser:
+    """Read what the IdP sent; raise ValidationError with an admin-actionable message.
+
+    A resource without ``active`` keeps ``current_active``: clearing ``active`` (Microsoft's
+    null-update test sends ``""``/null for every mapped attribute) must never bring a
+    deprovisioned leaver back.
+    """
     if not isinstance(resource, dict):
         raise ValidationError("The request body must be a JSON object describing a User.")
     resource = canonical(resource)
@@ -177,7 +187,7 @@ def from_resource(organization: Organization, resource: Any) -> ProvisionedUser:
         raise ValidationError("userName is required: map an attribute (by default userPrincipalName) to userName.")
     if len(user_name) > 255:
         raise ValidationError("userName is longer than 255 characters.")
-    active = parse_bool(resource["active"]) if resource.get("active") is not None else True
+    active = parse_bool(resource["active"]) if resource.get("active") not in (None, "") else current_active
 
     name = resource.get("name") or {}
     if not isinstance(name, dict):
@@ -208,7 +218,13 @@ def from_resource(organization: Organization, resource: Any) -> ProvisionedUser:
             stored[ENTERPRISE_USER]["manager"] = {"value": manager}
         else:
             del stored[ENTERPRISE_USER]["manager"]
+    emails = [
+        (_text(item.get("value"), "emails.value", 320), str(item.get("type") or "")[:64], item.get("primary") is True)
+        for item in (resource.get("emails") or [])
+        if item.get("value")
+    ]
     return ProvisionedUser(
+        emails=emails,
         user_name=user_name.strip(),
         active=active,
         scim_data=stored,

@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from organizations.models import Department, Location, Member, Organization
+from organizations.models import Department, Location, Member, MemberEmail, Organization
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -33,12 +33,21 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Member
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
     user_name = factory.Sequence(lambda n: f"person{n}@example.com")
     email = factory.LazyAttribute(lambda m: m.user_name)
+
+    @factory.post_generation
+    def work_email(member: Member, create: bool, extracted: object, **kwargs: object) -> None:
+        # As organizations.services.create_member does: the work email is also an email row.
+        if create and member.email:
+            MemberEmail.objects.create(
+                organization=member.organization, member=member, value=member.email, type="work", primary=True
+            )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
