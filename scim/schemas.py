@@ -104,7 +104,6 @@ SCHEMAS = [USER_SCHEMA, ENTERPRISE_SCHEMA]
 def service_provider_config(base_url: str) -> dict[str, Any]:
     return {
         "schemas": [SERVICE_PROVIDER_CONFIG],
-        "documentationUri": f"{base_url}/",
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": MAX_RESULTS},
@@ -135,15 +134,6 @@ def resource_types(base_url: str) -> list[dict[str, Any]]:
             "schema": CORE_USER,
             "schemaExtensions": [{"schema": ENTERPRISE_USER, "required": False}],
             "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/User"},
-        },
-        {
-            "schemas": [RESOURCE_TYPE],
-            "id": "Group",
-            "name": "Group",
-            "endpoint": "/Groups",
-            "description": "Not provisioned: Preciate provisions users only; /Groups answers queries with no results.",
-            "schema": GROUP,
-            "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/Group"},
         },
     ]
 

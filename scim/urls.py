@@ -6,6 +6,7 @@ from scim import views
 
 urlpatterns = [
     re_path(r"^scim/Users/?$", views.UserList.as_view(), name="scim-users"),
+    re_path(r"^scim/Users/\.search/?$", views.UserSearch.as_view(), name="scim-users-search"),
     re_path(r"^scim/Users/(?P<scim_id>[^/]+)/?$", views.UserDetail.as_view(), name="scim-user"),
     re_path(r"^scim/Groups/?$", views.GroupList.as_view(), name="scim-groups"),
     re_path(r"^scim/Groups/(?P<group_id>[^/]+)/?$", views.GroupDetail.as_view(), name="scim-group"),

@@ -7,6 +7,7 @@ handler producing SCIM errors, and recording each request's outcome.
 
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -141,19 +142,20 @@ class ScimView(APIView):
             raise ScimError(412, "The user changed since it was read (If-Match does not match its version).")
 
 
-def _int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
+def _int_param(params: Mapping[str, Any], name: str, default: int) -> int:
+    raw = params.get(name)
     if raw in (None, ""):
         return default
     try:
         return int(raw)
-    except ValueError:
+    except (TypeError, ValueError):
         raise ScimError(400, f"{name} must be an integer, not {raw!r}.", "invalidValue") from None
 
 
-def _attribute_set(request: Request, name: str) -> set[str]:
-    raw = request.query_params.get(name, "")
-    return {a.strip() for a in raw.split(",") if a.strip()}
+def _attribute_set(params: Mapping[str, Any], name: str) -> set[str]:
+    raw = params.get(name) or ""
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    return {str(a).strip() for a in items if str(a).strip()}
 
 
 def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str]) -> dict[str, Any]:
@@ -161,6 +163,9 @@ def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str
 
     def key_of(path: str) -> tuple[str, str | None]:
         lowered = path.lower()
+        whole = next((k for k in resource if k.lower().startswith("urn:") and k.lower() == lowered), None)
+        if whole is not None:
+            return whole, None
         if lowered.startswith(schemas.ENTERPRISE_USER.lower() + ":"):
             return schemas.ENTERPRISE_USER, path[len(schemas.ENTERPRISE_USER) + 1 :]
         if lowered.startswith(schemas.CORE_USER.lower() + ":"):
@@ -206,26 +211,29 @@ def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str
 
 class UserList(ScimView):
     def get(self, request: Request) -> Response:
-        organization: Organization = request.auth
+        return self.list_users(request.auth, request.query_params)
+
+    def list_users(self, organization: Organization, params: Mapping[str, Any]) -> Response:
+        """Query the organization's users (RFC 7644 §3.4.2): filter, sort, page, project."""
         query = self.member_query(organization)
-        expression = request.query_params.get("filter", "").strip()
+        expression = str(params.get("filter") or "").strip()
         if expression:
             query = query.filter(filter_to_q(expression))
-        sort_by = request.query_params.get("sortBy")
+        sort_by = params.get("sortBy")
         try:
-            order = sort_field(sort_by) if sort_by else "id"
+            order = sort_field(str(sort_by)) if sort_by else "id"
         except (ValueError, FilterError):
             raise ScimError(400, f"sortBy {sort_by!r} is not a sortable attribute.", "invalidValue") from None
-        if request.query_params.get("sortOrder", "ascending").lower() == "descending":
+        if str(params.get("sortOrder") or "ascending").lower() == "descending":
             order = f"-{order}"
         query = query.order_by(order, "id")
 
-        start_index = max(_int_param(request, "startIndex", 1), 1)
-        count = min(max(_int_param(request, "count", schemas.DEFAULT_COUNT), 0), schemas.MAX_RESULTS)
+        start_index = max(_int_param(params, "startIndex", 1), 1)
+        count = min(max(_int_param(params, "count", schemas.DEFAULT_COUNT), 0), schemas.MAX_RESULTS)
         total = query.count()
-        members = list(query[start_index - 1 : start_index - 1 + count]) if count else []
-        attributes = _attribute_set(request, "attributes")
-        excluded = _attribute_set(request, "excludedAttributes")
+        members = list(query[start_index - 1 : start_index - 1 + count]) if count and start_index <= total else []
+        attributes = _attribute_set(params, "attributes")
+        excluded = _attribute_set(params, "excludedAttributes")
         base_url = self.base_url()
         resources = [
             project(to_resource(m, base_url=base_url), attributes=attributes, excluded=excluded) for m in members
@@ -242,14 +250,26 @@ class UserList(ScimView):
         return self.user_response(member, status=201)
 
 
+class UserSearch(UserList):
+    """POST /Users/.search (RFC 7644 §3.4.3): the same query, its parameters in the body."""
+
+    def get(self, request: Request) -> Response:
+        raise ScimError(405, "Use POST for /Users/.search, or GET /Users with query parameters.")
+
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise ScimError(400, "The search request must be a JSON object (a SearchRequest).", "invalidSyntax")
+        return self.list_users(request.auth, request.data)
+
+
 class UserDetail(ScimView):
     def get(self, request: Request, scim_id: str) -> Response:
         member = self.get_member(request.auth, scim_id)
         resource = to_resource(member, base_url=self.base_url())
         resource = project(
             resource,
-            attributes=_attribute_set(request, "attributes"),
-            excluded=_attribute_set(request, "excludedAttributes"),
+            attributes=_attribute_set(request.query_params, "attributes"),
+            excluded=_attribute_set(request.query_params, "excludedAttributes"),
         )
         return Response(resource, headers={"ETag": etag(member)})
 
@@ -259,7 +279,7 @@ class UserDetail(ScimView):
         with transaction.atomic():
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
-            user = from_resource(organization, request.data)
+            user = from_resource(organization, request.data, current_active=member.idp_active)
             provision_member(organization, user, by=_idp_actor(request), member=member)
         return self.user_response(self.get_member(organization, scim_id))
 
@@ -271,7 +291,7 @@ class UserDetail(ScimView):
             self.check_if_match(request, member)
             current = to_resource(member, base_url=self.base_url())
             patched = apply_patch(current, request.data)
-            user = from_resource(organization, patched)
+            user = from_resource(organization, patched, current_active=member.idp_active)
             provision_member(organization, user, by=_idp_actor(request), member=member)
         return self.user_response(self.get_member(organization, scim_id))
 
@@ -294,7 +314,8 @@ class GroupList(ScimView):
     """Entra probes /Groups during Test Connection: answer queries with no groups."""
 
     def get(self, request: Request) -> Response:
-        return Response(schemas.list_response([], total=0, start_index=max(_int_param(request, "startIndex", 1), 1)))
+        start_index = max(_int_param(request.query_params, "startIndex", 1), 1)
+        return Response(schemas.list_response([], total=0, start_index=start_index))
 
     def post(self, request: Request) -> Response:
         raise ScimError(501, GROUPS_UNSUPPORTED)

@@ -312,3 +312,31 @@ def test_two_identical_posts_at_once_create_one_user_and_the_other_gets_409(org,
         thread.join()
     assert sorted(statuses) == [201, 409]
     assert Member.objects.filter(organization=org).count() == 1
+
+
+def test_post_search_runs_the_query_from_the_body(scim, other_scim, org):
+    scim.create({"userName": "found@contoso.example"})
+    scim.create({"userName": "other@contoso.example"})
+    other_scim.create({"userName": "found@contoso.example"})
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": 'userName eq "FOUND@contoso.example"',
+        "attributes": ["userName"],
+        "startIndex": 1,
+        "count": 10,
+    }
+    response = scim.post("/Users/.search", body)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["totalResults"] == 1
+    assert set(result["Resources"][0]) == {"schemas", "id", "userName"}
+
+
+def test_a_no_op_patch_keeps_the_version_so_entra_sees_no_change(scim):
+    created = scim.create(payload("entra_create_user_default_mappings"))
+    path = f"/Users/{created['id']}"
+    before = scim.get(path)
+    scim.patch(path, patch_op({"op": "Replace", "path": "title", "value": "Field Engineer"}))
+    after = scim.get(path)
+    assert after["ETag"] == before["ETag"]
+    assert after.json()["meta"]["lastModified"] == before.json()["meta"]["lastModified"]
