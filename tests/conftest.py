@@ -11,7 +11,17 @@ ADMIN_PASSWORD = "correct horse battery"
 
 def make_admin(organization: Organization, email: str) -> Member:
     user = UserFactory(username=email, email=email)
-    return MemberFactory(organization=organization, user_name=email, email=email, user=user, is_admin=True)
+    # A fixed name: random ones (Faker's "Smith") would leak into tests that search by name.
+    given, family = email.split("@")[0].split(".")[:2] if "." in email.split("@")[0] else (email, "Admin")
+    return MemberFactory(
+        organization=organization,
+        user_name=email,
+        email=email,
+        user=user,
+        is_admin=True,
+        given_name=given.title(),
+        family_name=family.title(),
+    )
 
 
 @pytest.fixture

@@ -36,8 +36,9 @@ class MemberFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
-    given_name = factory.Faker("first_name")
-    family_name = factory.Faker("last_name")
+    # Plain sequences, not Faker: a random "Smith" or "Ada" would match another test's search.
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = factory.Sequence(lambda n: f"Family{n:05}")
     user_name = factory.Sequence(lambda n: f"person{n}@example.com")
     email = factory.LazyAttribute(lambda m: m.user_name)
 
