@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/preciate_bench SECRET_KEY=bench DEBUG=0 \\
         .venv/bin/python benchmarks/seed.py --people 300000 --org bench
 
-People, their events, departments and locations go in through PostgreSQL ``COPY``;
+People, their email rows, events, departments and locations go in through PostgreSQL ``COPY``;
 organizations, admin logins and SCIM keys go through the services like any other
 caller. The people are those of ``benchmarks/dataset.py``, so the load generator can
 address them by index without reading the database. Credentials (the SCIM keys, the
@@ -70,6 +70,7 @@ MEMBER_COLUMNS = (
     "created_at",
     "updated_at",
 )
+EMAIL_COLUMNS = ("organization_id", "member_id", "value", "type", "primary")
 EVENT_COLUMNS = (
     "organization_id",
     "member_id",
@@ -93,7 +94,9 @@ def copy_rows(table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ..
     """Stream rows into ``table`` with COPY; return how many went in."""
     count = 0
     with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        # Quoted: MemberEmail has a column named "primary", a reserved word.
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
                 count += 1
@@ -159,6 +162,12 @@ def member_rows(
             created,
             updated,
         )
+
+
+def email_rows(organization: Organization, people: int, *, base_id: int) -> Iterator[tuple[Any, ...]]:
+    """The MemberEmail row per person that provisioning writes for Entra's one work email."""
+    for index in range(people):
+        yield (organization.id, base_id + index, dataset.person(organization.slug, index).email, "work", True)
 
 
 def event_rows(
@@ -257,7 +266,7 @@ def drop_organization(slug: str) -> None:
             "WHERE organization_id = %s AND user_id IS NOT NULL)",
             [org_id],
         )
-        for table in ("organizations_event", "keys_scimkey", "organizations_member"):
+        for table in ("organizations_event", "keys_scimkey", "organizations_memberemail", "organizations_member"):
             cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [org_id])
         for table in ("organizations_department", "organizations_location"):
             cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [org_id])
@@ -303,6 +312,7 @@ def seed_organization(slug: str, people: int, *, recent_events: int, now: dateti
                 now=now,
             ),
         )
+        copy_rows("organizations_memberemail", EMAIL_COLUMNS, email_rows(organization, people, base_id=base_id))
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('organizations_member', 'id'), "
@@ -346,6 +356,7 @@ def analyze(*, full: bool) -> None:
     with connection.cursor() as cursor:
         for table in (
             "organizations_member",
+            "organizations_memberemail",
             "organizations_event",
             "organizations_department",
             "organizations_location",
