@@ -10,6 +10,15 @@
 CREATE INDEX IF NOT EXISTS bench_member_org_scim_visible
     ON organizations_member (organization_id, id) WHERE scim_deleted_at IS NULL;
 
+-- SCIM POST (organizations/services.py provision_member): the userName look-up that also
+-- finds retired people has no usable index since migration 0002 made
+-- member_username_unique_ci partial (WHERE scim_deleted_at IS NULL). A plain index on the
+-- same expression serves it, and gives the planner statistics on lower(user_name) again
+-- (the partial index's expression gets none), which the SCIM userName filter needs to
+-- stop choosing a parallel plan for a one-row match.
+CREATE INDEX IF NOT EXISTS bench_member_org_username_ci
+    ON organizations_member (organization_id, lower(user_name::text));
+
 -- Present people (MemberQuerySet.present): the portal home headcount and the three
 -- headcount groupings of organizations/reports.py headcount(), as index-only scans.
 CREATE INDEX IF NOT EXISTS bench_member_org_present
