@@ -129,6 +129,20 @@ class Member(models.Model):
             models.Index("organization", Lower("email"), name="member_org_email_ci"),
             models.Index(fields=["organization", "family_name", "given_name", "id"], name="member_org_name"),
             models.Index(fields=["organization", "updated_at"], name="member_org_updated"),
+            # The POST look-up also finds retired people, which the partial unique index skips.
+            models.Index("organization", Lower("user_name"), name="member_org_username_ci"),
+            # SCIM listing: COUNT(*) and the startIndex walk read only these.
+            models.Index(
+                fields=["organization", "id"],
+                condition=models.Q(scim_deleted_at__isnull=True),
+                name="member_org_scim_visible",
+            ),
+            # Headcount on the portal home and reports, as index-only scans.
+            models.Index(
+                fields=["organization", "department", "location"],
+                condition=models.Q(idp_active=True, admin_removed_at__isnull=True, scim_deleted_at__isnull=True),
+                name="member_org_present",
+            ),
         ]
 
     def __str__(self) -> str:
