@@ -40,7 +40,10 @@ def search_people(members: QuerySet[Member], text: str) -> QuerySet[Member]:
     text = text.strip()
     lowered = text.lower()
     if "@" in text:
-        return members.filter(Q(user_name__lower=lowered) | Q(email__lower=lowered))
+        # Resolve the matches first through the two indexes; OR-ed into the name-ordered page
+        # query, PostgreSQL walked the whole name index instead (1.1 s at 300k people).
+        matches = members.filter(Q(user_name__lower=lowered) | Q(email__lower=lowered)).order_by()
+        return members.filter(pk__in=list(matches.values_list("pk", flat=True)[:1000]))
     condition = (
         Q(user_name__lower=lowered)
         | Q(given_name__istartswith=text)

@@ -399,9 +399,9 @@ def provisioning(request: HttpRequest, *, admin: Member) -> HttpResponse:
 @admin_required
 def headcount_report(request: HttpRequest, *, admin: Member) -> HttpResponse:
     organization = admin.organization
-    by_department = reports.headcount(organization, by="department")
-    by_location = reports.headcount(organization, by="location")
-    crosstab = reports.crosstab(reports.headcount(organization, by="department_location"))
+    counts = reports.headcounts(organization)
+    by_department, by_location = counts["department"], counts["location"]
+    crosstab = reports.crosstab(counts["department_location"])
     return render(
         request,
         "organizations/reports.html",
