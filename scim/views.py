@@ -7,7 +7,7 @@ handler producing SCIM errors, and recording each request's outcome.
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -281,23 +281,20 @@ class UserDetail(ScimView):
 
     def put(self, request: Request, scim_id: str) -> Response:
         """Replace the user (RFC 7644 §3.5.1): attributes not sent are cleared. Okta updates this way."""
-        organization: Organization = request.auth
-        with transaction.atomic():
-            member = self.get_member(organization, scim_id, for_update=True)
-            self.check_if_match(request, member)
-            user = from_resource(organization, request.data, current_active=member.idp_active)
-            provision_member(organization, user, by=_idp_actor(request), member=member)
-        return self.user_response(self.get_member(organization, scim_id))
+        return self.update(request, scim_id, lambda current: request.data)
 
     def patch(self, request: Request, scim_id: str) -> Response:
         """Apply a PatchOp (RFC 7644 §3.5.2): all operations or none."""
+        return self.update(request, scim_id, lambda current: apply_patch(current, request.data))
+
+    def update(self, request: Request, scim_id: str, new_resource: Callable[[dict[str, Any]], Any]) -> Response:
+        """Read the user under a row lock, compute what the IdP wants, provision it, answer it."""
         organization: Organization = request.auth
         with transaction.atomic():
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
-            current = to_resource(member, base_url=self.base_url())
-            patched = apply_patch(current, request.data)
-            user = from_resource(organization, patched, current_active=member.idp_active)
+            resource = new_resource(to_resource(member, base_url=self.base_url()))
+            user = from_resource(organization, resource, current_active=member.idp_active)
             provision_member(organization, user, by=_idp_actor(request), member=member)
         return self.user_response(self.get_member(organization, scim_id))
 
