@@ -122,6 +122,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+DEFAULT_EXCEPTION_REPORTER_FILTER = "preciate.reporting.SecretsFilter"
+
 # Provisioning events older than this are pruned by `manage.py prune_events`.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=90)
 
