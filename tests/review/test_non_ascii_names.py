@@ -1,0 +1,50 @@
+"""userNames and department names outside ASCII must match the way the constraints fold them.
+
+``organizations.services`` looks people and departments up with ``name__lower=value.lower()``:
+Python lowers the value, the database lowers the column. SQLite's LOWER() folds ASCII only, so
+on the default backend (``make run``, ``make test``) "Émile" never equals lower("Émile"): a
+person added by hand is not adopted (409), a deleted person who returns becomes a second
+person (history not reattached), and "ÉQUIPE" and "équipe" become two departments.
+These fail on SQLite and pass on PostgreSQL with a UTF-8 locale.
+"""
+
+import pytest
+
+from keys.services import regenerate_key
+from organizations.models import Department, Member
+from organizations.services import Actor, create_member
+from scim.schemas import ENTERPRISE_USER
+from tests.scim.conftest import ScimClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def idp(org) -> ScimClient:
+    return ScimClient(regenerate_key(org, by=Actor.command("tests")))
+
+
+def test_it_adopts_a_person_added_by_hand_whose_user_name_is_not_ascii(org, idp):
+    create_member(org, by=Actor.command("tests"), user_name="Émile.Zola@acme.example")
+
+    response = idp.post("/Users", {"userName": "Émile.Zola@acme.example", "active": True})
+
+    assert response.status_code == 201, response.content
+    assert Member.objects.filter(organization=org).count() == 1
+
+
+def test_it_rehires_a_deleted_person_whose_user_name_is_not_ascii(org, idp):
+    first = idp.create({"userName": "Ørjan.Berg@acme.example", "active": True})
+    assert idp.delete(f"/Users/{first['id']}").status_code == 204
+
+    returned = idp.create({"userName": "Ørjan.Berg@acme.example", "active": True})
+
+    assert returned["id"] != first["id"]
+    assert Member.objects.filter(organization=org).count() == 1, "the returning person is a new record"
+
+
+def test_it_matches_a_non_ascii_department_in_any_case(org, idp):
+    idp.create({"userName": "a@acme.example", ENTERPRISE_USER: {"department": "ÉQUIPE"}})
+    idp.create({"userName": "b@acme.example", ENTERPRISE_USER: {"department": "équipe"}})
+
+    assert Department.objects.filter(organization=org).count() == 1
