@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
@@ -49,7 +49,9 @@ def regenerate_key(organization: Organization, *, by: Actor) -> str:
     The organization's row is locked first, so concurrent regenerates queue and exactly
     one key (the last to commit) stays valid.
     """
-    Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
+    # NO KEY UPDATE queues concurrent regenerates without blocking SCIM writes' foreign-key
+    # checks on the organization row (which would deadlock with hold_key).
+    Organization.objects.select_for_update(no_key=True).only("pk").get(pk=organization.pk)
     key = new_key()
     now = timezone.now()
     scim_key = ScimKey.objects.filter(organization=organization).first()
@@ -79,7 +81,9 @@ def regenerate_key(organization: Organization, *, by: Actor) -> str:
 @transaction.atomic
 def revoke_key(organization: Organization, *, by: Actor) -> bool:
     """Stop the organization's key from working, without a replacement; False if it had none."""
-    Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
+    # NO KEY UPDATE queues concurrent regenerates without blocking SCIM writes' foreign-key
+    # checks on the organization row (which would deadlock with hold_key).
+    Organization.objects.select_for_update(no_key=True).only("pk").get(pk=organization.pk)
     scim_key = ScimKey.objects.filter(organization=organization, digest__isnull=False).first()
     if scim_key is None:
         return False
@@ -108,6 +112,25 @@ def organization_for_key(raw: str) -> Organization | None:
     if scim_key is None or not constant_time_compare(scim_key.digest or "", digest):
         return None
     return scim_key.organization
+
+
+def hold_key(organization: Organization) -> bool:
+    """Inside a SCIM write's transaction: is the key that authenticated it still current?
+
+    On PostgreSQL the key row is share-locked until the write commits, so a regenerate or
+    revoke waits for writes already in flight, and a write that starts after one commits
+    sees the new digest: no request with the old key succeeds once the rotation has
+    committed. SQLite runs one write transaction at a time, so reading is enough there.
+    """
+    scim_key = getattr(organization, "scim_key", None)
+    if scim_key is None or scim_key.digest is None:
+        return False
+    query = "SELECT 1 FROM keys_scimkey WHERE id = %s AND digest = %s"
+    if connection.vendor == "postgresql":
+        query += " FOR SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(query, [scim_key.pk, scim_key.digest])
+        return cursor.fetchone() is not None
 
 
 @sensitive_variables("raw")

@@ -19,11 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from keys.services import record_key_use
+from keys.services import hold_key, record_key_use
 from organizations.models import Member, Organization
 from organizations.services import Actor, delete_scim_member, provision_member, record_event
 from scim import schemas
-from scim.auth import BearerKeyAuthentication, HasOrganization
+from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization
 from scim.errors import ScimError, scim_exception_handler
 from scim.filters import FilterError, filter_to_q, sort_field
 from scim.patch import apply_patch
@@ -115,6 +115,11 @@ class ScimView(APIView):
             .select_related("department", "location", "manager")
         )
 
+    def hold_key(self, organization: Organization) -> None:
+        """Inside a write's transaction: refuse it if the key was regenerated or revoked meanwhile."""
+        if not hold_key(organization):
+            raise ScimError(401, INVALID_KEY)
+
     def get_member(self, organization: Organization, scim_id: str, *, for_update: bool = False) -> Member:
         try:
             parsed = uuid.UUID(scim_id)
@@ -126,6 +131,7 @@ class ScimView(APIView):
         member = query.filter(scim_id=parsed).first()
         if member is None:
             raise ScimError(404, f"User {scim_id} not found.")
+        member.organization = organization  # already loaded: spare the services a query
         self.scim_user_name = member.user_name
         return member
 
@@ -251,7 +257,9 @@ class UserList(ScimView):
         if isinstance(request.data, dict):
             self.scim_user_name = str(request.data.get("userName", ""))[:255]
         user = from_resource(organization, request.data)
-        member, _created = provision_member(organization, user, by=_idp_actor(request))
+        with transaction.atomic():
+            self.hold_key(organization)
+            member, _created = provision_member(organization, user, by=_idp_actor(request))
         member = self.member_query(organization).get(pk=member.pk)
         return self.user_response(member, status=201)
 
@@ -291,6 +299,7 @@ class UserDetail(ScimView):
         """Read the user under a row lock, compute what the IdP wants, provision it, answer it."""
         organization: Organization = request.auth
         with transaction.atomic():
+            self.hold_key(organization)
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
             resource = new_resource(to_resource(member, base_url=self.base_url()))
@@ -301,6 +310,7 @@ class UserDetail(ScimView):
     def delete(self, request: Request, scim_id: str) -> Response:
         organization: Organization = request.auth
         with transaction.atomic():
+            self.hold_key(organization)
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
             delete_scim_member(member, by=_idp_actor(request))
