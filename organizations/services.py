@@ -95,9 +95,10 @@ def record_event(
         actor_user=by.user,
         actor_label=by.label[:200],
         action=action,
-        user_name=(user_name or (member.user_name if member else ""))[:255],
+        # An IdP's bad request may carry U+0000, which PostgreSQL text cannot hold.
+        user_name=(user_name or (member.user_name if member else "")).replace("\x00", "")[:255],
         status=status,
-        summary=summary,
+        summary=summary.replace("\x00", ""),
         changes=changes or {},
     )
 
@@ -304,9 +305,14 @@ def update_member(member: Member, *, by: Actor, **values: Any) -> Member:
         raise TypeError(f"Unknown member fields: {sorted(unknown)}")
     if "user_name" in values and not (values["user_name"] or "").strip():
         raise ValidationError({"user_name": "A userName is required."})
+    # Apply the edit to the row as it is now, and write only what the edit changed: a copy
+    # loaded when the form was shown must not undo a removal, a SCIM delete or an adoption
+    # that committed since.
+    Member.objects.select_for_update().filter(pk=member.pk).exists()
+    member.refresh_from_db()
     changed = _apply_fields(member, values)
     if changed:
-        _save_unique(member)
+        _save_unique(member, [*changed, "updated_at"])
         if "email" in changed and not member.managed_by_idp:
             _sync_emails(member, _own_email(member))
         record_event(

@@ -370,6 +370,9 @@ def _text(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
         raise FilterError(f'"{attribute.name}" cannot be compared with null using "{op}".')
     if isinstance(value, bool):
         raise FilterError(f'"{attribute.name}" is a string; compare it with a quoted value, not {str(value).lower()}.')
+    if "\x00" in value:
+        # No stored value holds U+0000 (PostgreSQL text cannot), and sending it would fail.
+        return present if op == "ne" else _NOTHING
     ci = attribute.kind == "text_ci"
     if op in ("eq", "ne"):
         # Lower on both sides in the database, so the (organization, lower(...)) indexes are

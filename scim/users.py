@@ -172,6 +172,19 @@ def canonical(resource: dict[str, Any]) -> dict[str, Any]:
         raise PatchError(exc.scim_type, exc.detail.removeprefix("Operation 1: ")) from None
 
 
+def _refuse_nul(value: Any, where: str = "") -> None:
+    """Refuse U+0000 anywhere: PostgreSQL cannot store it, and it is never a real attribute value."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(f"{where or 'A value'} contains a NUL character (U+0000), which Preciate cannot store.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, where)
+            _refuse_nul(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item, where)
+
+
 def from_resource(organization: Organization, resource: Any, *, current_active: bool = True) -> ProvisionedUser:
     """Read what the IdP sent; raise ValidationError with an admin-actionable message.
 
@@ -182,6 +195,7 @@ def from_resource(organization: Organization, resource: Any, *, current_active: 
     if not isinstance(resource, dict):
         raise ValidationError("The request body must be a JSON object describing a User.")
     resource = canonical(resource)
+    _refuse_nul(resource)
     user_name = resource.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
         raise ValidationError("userName is required: map an attribute (by default userPrincipalName) to userName.")
