@@ -30,7 +30,31 @@ class BigTableAdmin(admin.ModelAdmin):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "location_source", "created_at"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["created_at"]
+    # The location source changes through set_location_source (an action), so it is audited.
+    readonly_fields = ["location_source", "created_at"]
+    actions = ["locations_from_office", "locations_from_city", "locations_from_country"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Organizations are created with `manage.py create_organization`, which also makes the admin.
+        return False
+
+    def _set_location_source(self, request: HttpRequest, queryset: QuerySet, source: str) -> None:
+        actor = services.Actor.support(request.user)
+        for organization in queryset:
+            services.set_location_source(organization, source, by=actor)
+        self.message_user(request, f"Location now comes from {source} for {queryset.count()} organizations.")
+
+    @admin.action(description="Take people's location from the office (falling back to the city)")
+    def locations_from_office(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_location_source(request, queryset, Organization.LocationSource.OFFICE)
+
+    @admin.action(description="Take people's location from the city")
+    def locations_from_city(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_location_source(request, queryset, Organization.LocationSource.CITY)
+
+    @admin.action(description="Take people's location from the country")
+    def locations_from_country(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_location_source(request, queryset, Organization.LocationSource.COUNTRY)
 
 
 @admin.register(Department)
@@ -42,6 +66,14 @@ class DepartmentAdmin(BigTableAdmin):
     readonly_fields = ["organization", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    # Departments and locations are named by the IdP (or an admin) and created on first use;
+    # a rename or delete here would bypass the services and the people's history.
+    def has_change_permission(self, request: HttpRequest, obj: Department | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Department | None = None) -> bool:
         return False
 
 

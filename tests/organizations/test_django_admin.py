@@ -66,3 +66,13 @@ def test_support_cannot_erase_a_person(support_client, org):
     response = support_client.post(f"/admin/organizations/member/{member.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Member.objects.filter(pk=member.pk).exists()
+
+
+def test_support_changes_where_locations_come_from_through_an_audited_action(support_client, org):
+    support_client.post(
+        "/admin/organizations/organization/", {"action": "locations_from_city", "_selected_action": [org.pk]}
+    )
+    org.refresh_from_db()
+    assert org.location_source == "city"
+    event = Event.objects.get(organization=org, action="organization.updated")
+    assert event.actor_kind == "support"
