@@ -244,9 +244,10 @@ def _save_unique(member: Member, fields: list[str] | None = None) -> None:
 Email = tuple[str, str, bool]  # value, type, primary
 
 
-def _sync_emails(member: Member, emails: list[Email]) -> None:
+def _sync_emails(member: Member, emails: list[Email], *, new: bool = False) -> None:
     """Replace the member's email rows (what SCIM filters on ``emails`` search)."""
-    MemberEmail.objects.filter(member=member).delete()
+    if not new:
+        MemberEmail.objects.filter(member=member).delete()
     MemberEmail.objects.bulk_create(
         MemberEmail(organization_id=member.organization_id, member=member, value=v[:320], type=t[:64], primary=p)
         for v, t, p in emails
@@ -285,7 +286,7 @@ def create_member(
         raise TypeError(f"Unknown member fields: {sorted(unknown)}")
     _apply_fields(member, values)
     _save_unique(member)
-    _sync_emails(member, _own_email(member) if emails is None else emails)
+    _sync_emails(member, _own_email(member) if emails is None else emails, new=True)
     source = "by the identity provider" if by.kind == Event.ActorKind.IDP else f"by {by.label}".rstrip()
     record_event(
         organization,

@@ -260,7 +260,6 @@ class UserList(ScimView):
         with transaction.atomic():
             self.hold_key(organization)
             member, _created = provision_member(organization, user, by=_idp_actor(request))
-        member = self.member_query(organization).get(pk=member.pk)
         return self.user_response(member, status=201)
 
 
@@ -305,7 +304,8 @@ class UserDetail(ScimView):
             resource = new_resource(to_resource(member, base_url=self.base_url()))
             user = from_resource(organization, resource, current_active=member.idp_active)
             provision_member(organization, user, by=_idp_actor(request), member=member)
-        return self.user_response(self.get_member(organization, scim_id))
+        # provision_member updated this instance (fields, relations, updated_at) in place.
+        return self.user_response(member)
 
     def delete(self, request: Request, scim_id: str) -> Response:
         organization: Organization = request.auth

@@ -340,3 +340,16 @@ def test_a_no_op_patch_keeps_the_version_so_entra_sees_no_change(scim):
     after = scim.get(path)
     assert after["ETag"] == before["ETag"]
     assert after.json()["meta"]["lastModified"] == before.json()["meta"]["lastModified"]
+
+
+@pytest.mark.parametrize("people", [3, 40])
+def test_a_post_and_a_read_run_a_fixed_number_of_queries(scim, org, people, django_assert_max_num_queries):
+    for _ in range(people):
+        MemberFactory(organization=org)
+    scim.get("/Users")
+    # Savepoints count: about half of these are SAVEPOINT/RELEASE around the nested services.
+    with django_assert_max_num_queries(22):
+        created = scim.post("/Users", payload("entra_create_user_default_mappings"))
+    assert created.status_code == 201
+    with django_assert_max_num_queries(2):
+        assert scim.get(f"/Users/{created.json()['id']}").status_code == 200
