@@ -137,6 +137,12 @@ class Member(models.Model):
                 condition=models.Q(scim_deleted_at__isnull=True),
                 name="member_org_scim_visible",
             ),
+            # The directory's "added by hand" filter: few rows, so a small partial index.
+            models.Index(
+                fields=["organization", "family_name", "given_name", "id"],
+                condition=models.Q(managed_by_idp=False),
+                name="member_org_added_by_hand",
+            ),
             # Headcount on the portal home and reports, as index-only scans.
             models.Index(
                 fields=["organization", "department", "location"],
