@@ -185,11 +185,10 @@ _EVERYTHING = Q(pk__isnull=False)
 @dataclass(frozen=True)
 class _Attribute:
     name: str  # as the SCIM schema spells it, for error messages
-    kind: str  # text_ci | text_exact | uuid | bool | datetime | constant
+    kind: str  # text_ci | text_exact | uuid | bool | datetime
     field: str = ""
     # Sub-attributes of a multi-valued attribute are fields of its element rows.
     element: str | None = None
-    constant: str | bool | None = None
     nullable: bool = False  # reached through a nullable foreign key
 
 
@@ -473,44 +472,12 @@ def _parse_moment(attribute: _Attribute, value: str | bool | None) -> dt.datetim
     return moment
 
 
-def _constant(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
-    """Sub-attributes whose value is the same for every stored email (type "work", primary)."""
-    actual = attribute.constant
-    if op == "pr":
-        return _EVERYTHING
-    if isinstance(actual, bool):
-        if op not in ("eq", "ne"):
-            raise _unsupported(attribute, op, "a boolean", "eq, ne or pr")
-        flag = _as_bool(value)
-        if flag is None:
-            raise FilterError(f'"{attribute.name}" is a boolean; compare it with true or false.')
-        matched = (flag == actual) == (op == "eq")
-    else:
-        if not isinstance(value, str):
-            raise FilterError(f'"{attribute.name}" is a string; compare it with a quoted value.')
-        a, v = str(actual).lower(), value.lower()
-        tests: dict[str, Callable[[], bool]] = {
-            "eq": lambda: a == v,
-            "ne": lambda: a != v,
-            "co": lambda: v in a,
-            "sw": lambda: a.startswith(v),
-            "ew": lambda: a.endswith(v),
-            "gt": lambda: a > v,
-            "ge": lambda: a >= v,
-            "lt": lambda: a < v,
-            "le": lambda: a <= v,
-        }
-        matched = tests[op]()
-    return _EVERYTHING if matched else _NOTHING
-
-
 _HANDLERS: dict[str, Callable[[_Attribute, str, str | bool | None], Q]] = {
     "text_ci": _text,
     "text_exact": _text,
     "uuid": _uuid,
     "bool": _bool,
     "datetime": _datetime,
-    "constant": _constant,
 }
 
 
