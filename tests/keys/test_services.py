@@ -139,9 +139,8 @@ def test_keys_of_two_organizations_stay_apart(org, other_org, alice):
     assert services.organization_for_retired_key(theirs) == other_org
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_regenerates_leave_exactly_one_valid_key(org, alice):
-    first = services.regenerate_key(org, by=alice)
+def regenerate_twice_at_once(org: Organization) -> list[str]:
+    """Two transactions regenerate the organization's key at the same moment; return both keys."""
     barrier = threading.Barrier(2)
     keys: list[str] = []
     errors: list[BaseException] = []
@@ -163,6 +162,13 @@ def test_concurrent_regenerates_leave_exactly_one_valid_key(org, alice):
         thread.join()
 
     assert errors == []
+    return keys
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_regenerates_leave_exactly_one_valid_key(org, alice):
+    first = services.regenerate_key(org, by=alice)
+    keys = regenerate_twice_at_once(org)
     assert len(keys) == 2
     valid = [key for key in [first, *keys] if services.organization_for_key(key) == org]
     assert len(valid) == 1
@@ -176,27 +182,7 @@ def test_concurrent_regenerates_leave_exactly_one_valid_key(org, alice):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_keys_leave_exactly_one_valid_key(org):
-    barrier = threading.Barrier(2)
-    keys: list[str] = []
-    errors: list[BaseException] = []
-
-    def regenerate() -> None:
-        try:
-            organization = Organization.objects.get(pk=org.pk)
-            barrier.wait()
-            keys.append(services.regenerate_key(organization, by=COMMAND))
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=regenerate) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    keys = regenerate_twice_at_once(org)
     assert sorted(services.organization_for_key(key) is not None for key in keys) == [False, True]
 
 
