@@ -4,10 +4,14 @@ from django.contrib.auth import get_user_model
 
 from organizations import services
 from organizations.models import Member, Organization
+from organizations.support import create_support_user, support_group
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN_EMAIL = "admin@demo.preciate.test"
 DEMO_ADMIN_PASSWORD = "preciate-demo-admin"
+# A Preciate support login for Django admin (/admin/): staff, not a superuser.
+DEMO_SUPPORT_EMAIL = "support@preciate.test"
+DEMO_SUPPORT_PASSWORD = "preciate-demo-support"
 
 DEMO_PEOPLE = [
     ("ada@demo.preciate.test", "Ada", "Lovelace", "Head of Engineering", "Engineering", "Lyon"),
@@ -51,3 +55,15 @@ def ensure_demo_organization() -> Organization:
         user.set_password(DEMO_ADMIN_PASSWORD)
         user.save(update_fields=["password"])
     return organization
+
+
+def ensure_demo_support_user() -> None:
+    """Create the demo support login once; reset its password and rights on every run."""
+    user = get_user_model().objects.filter(username=DEMO_SUPPORT_EMAIL).first()
+    if user is None:
+        create_support_user(DEMO_SUPPORT_EMAIL, password=DEMO_SUPPORT_PASSWORD)
+        return
+    user.set_password(DEMO_SUPPORT_PASSWORD)
+    user.is_staff = True
+    user.save(update_fields=["password", "is_staff"])
+    user.groups.add(support_group())

@@ -12,6 +12,7 @@ from keys import services
 from keys.models import ScimKey
 from organizations.models import Event, Organization
 from organizations.services import Actor
+from organizations.support import create_support_user
 
 CHANGELIST = "/admin/keys/scimkey/"
 KEY = re.compile(r"prc_[A-Za-z0-9_-]{43}")
@@ -19,8 +20,8 @@ KEY = re.compile(r"prc_[A-Za-z0-9_-]{43}")
 
 @pytest.fixture
 def sam(db: None) -> AbstractBaseUser:
-    """Sam, a Preciate support engineer with full Django admin rights."""
-    return get_user_model().objects.create_superuser("sam@preciate.example", "sam@preciate.example", "pw")
+    """Sam, a Preciate support engineer (staff in the support group, not a superuser)."""
+    return create_support_user("sam@preciate.example", password="support-pw-123")
 
 
 @pytest.fixture

@@ -1,16 +1,16 @@
 """Django admin is a product for Preciate support staff."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from organizations.models import Event, Member
+from organizations.support import create_support_user
 from tests.factories import MemberFactory
 
 
 @pytest.fixture
 def support_client(db) -> Client:
-    staff = get_user_model().objects.create_superuser("support@preciate.example", "support@preciate.example", "pw")
+    staff = create_support_user("support@preciate.example", password="support-pw-123")
     client = Client()
     client.force_login(staff)
     return client

@@ -1,20 +1,20 @@
 """Django admin must not write around the services, erase history, or leak the key digest."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from keys.models import ScimKey
 from keys.services import regenerate_key
 from organizations.models import Event
 from organizations.services import Actor, create_member, department_named
+from organizations.support import create_support_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def support_client(db) -> Client:
-    staff = get_user_model().objects.create_superuser("sam@preciate.example", "sam@preciate.example", "pw")
+    staff = create_support_user("sam@preciate.example", password="support-pw-123")
     client = Client(raise_request_exception=False)
     client.force_login(staff)
     return client

@@ -1,17 +1,25 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from organizations.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, ensure_demo_organization
+from organizations.demo import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_ADMIN_PASSWORD,
+    DEMO_SUPPORT_EMAIL,
+    DEMO_SUPPORT_PASSWORD,
+    ensure_demo_organization,
+    ensure_demo_support_user,
+)
 
 
 class Command(BaseCommand):
-    help = "Ensure the demo organization with an admin login exists, and print how to use it."
+    help = "Ensure the demo organization with an admin login, and a support login, exist; print how to use them."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, base_url: str, **options) -> None:
         organization = ensure_demo_organization()
+        ensure_demo_support_user()
         tenant_url = settings.SCIM_BASE_URL or f"{base_url}/api/v1/scim"
         self.stdout.write(
             f"\nDemo organization: {organization.name} ({organization.slug})\n"
@@ -20,4 +28,8 @@ class Command(BaseCommand):
             f"  Password:    {DEMO_ADMIN_PASSWORD}\n"
             f"  Tenant URL:  {tenant_url}\n"
             f"  Get the secret key on {base_url}/web/admin/keys\n"
+            f"\nPreciate support (Django admin, not a superuser)\n"
+            f"  Admin site:    {base_url}/admin/\n"
+            f"  Support email: {DEMO_SUPPORT_EMAIL}\n"
+            f"  Password:      {DEMO_SUPPORT_PASSWORD}\n"
         )
