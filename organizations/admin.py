@@ -1,5 +1,7 @@
 """Django admin for Preciate support staff: browse across customers, act through services."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -38,21 +40,29 @@ class OrganizationAdmin(admin.ModelAdmin):
         # Organizations are created with `manage.py create_organization`, which also makes the admin.
         return False
 
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        # A rename goes through the service so the organization's trail credits support.
+        services.update_organization(
+            obj, by=services.Actor.support(request.user), name=form.cleaned_data["name"], slug=form.cleaned_data["slug"]
+        )
+
     def _set_location_source(self, request: HttpRequest, queryset: QuerySet, source: str) -> None:
         actor = services.Actor.support(request.user)
         for organization in queryset:
             services.set_location_source(organization, source, by=actor)
         self.message_user(request, f"Location now comes from {source} for {queryset.count()} organizations.")
 
-    @admin.action(description="Take people's location from the office (falling back to the city)")
+    @admin.action(
+        description="Take people's location from the office (falling back to the city)", permissions=["change"]
+    )
     def locations_from_office(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_location_source(request, queryset, Organization.LocationSource.OFFICE)
 
-    @admin.action(description="Take people's location from the city")
+    @admin.action(description="Take people's location from the city", permissions=["change"])
     def locations_from_city(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_location_source(request, queryset, Organization.LocationSource.CITY)
 
-    @admin.action(description="Take people's location from the country")
+    @admin.action(description="Take people's location from the country", permissions=["change"])
     def locations_from_country(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_location_source(request, queryset, Organization.LocationSource.COUNTRY)
 
@@ -162,6 +172,14 @@ class MemberAdmin(BigTableAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Member | None = None) -> bool:
+        # A person's page is view-only: saving it would write (and move the SCIM ETag) with no
+        # audit event, and its login and admin flag would attach a login to a customer's
+        # organization. Support changes people through the actions, which call the services.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request: HttpRequest, obj: Member | None = None) -> bool:
         # People are removed, never erased: history and the IdP's link must survive.
         return False
@@ -179,7 +197,7 @@ class MemberAdmin(BigTableAdmin):
     def state(self, obj: Member) -> str:
         return obj.state.replace("_", " ")
 
-    @admin.action(description="Remove selected people from their organization")
+    @admin.action(description="Remove selected people from their organization", permissions=["change"])
     def remove_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = services.Actor.support(request.user)
         count = 0
@@ -189,7 +207,7 @@ class MemberAdmin(BigTableAdmin):
                 count += 1
         self.message_user(request, f"Removed {count} people.", messages.SUCCESS)
 
-    @admin.action(description="Restore selected people")
+    @admin.action(description="Restore selected people", permissions=["change"])
     def restore_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = services.Actor.support(request.user)
         count = 0
@@ -225,3 +243,7 @@ class EventAdmin(BigTableAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
         return False
+
+
+# The auth User admin, closed for customers' portal logins.
+from organizations import user_admin  # noqa: E402, F401

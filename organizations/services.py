@@ -533,6 +533,42 @@ def set_location_source(organization: Organization, source: str, *, by: Actor) -
     return organization
 
 
+@transaction.atomic
+def update_organization(organization: Organization, *, by: Actor, name: str, slug: str) -> Organization:
+    """Rename the organization or change its slug, and record what changed.
+
+    Updates ``organization`` in place: it is reloaded under a row lock first, so values a
+    form already set on it are compared with what is stored, not with themselves.
+    """
+    name = name.strip()
+    slug = slug.strip()
+    if not name:
+        raise ValidationError({"name": "A name is required."})
+    if not slug:
+        raise ValidationError({"slug": "A slug is required."})
+    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
+    organization.refresh_from_db()
+    if slug != organization.slug and Organization.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"An organization with slug {slug!r} already exists."})
+    changed = {
+        field: [getattr(organization, field), value]
+        for field, value in (("name", name), ("slug", slug))
+        if getattr(organization, field) != value
+    }
+    if changed:
+        for field, (_, value) in changed.items():
+            setattr(organization, field, value)
+        organization.save(update_fields=list(changed))
+        record_event(
+            organization,
+            by=by,
+            action="organization.updated",
+            summary=_summarize(changed),
+            changes=changed,
+        )
+    return organization
+
+
 # Appended with prune_events; kept beside it so the imports above stay untouched.
 from datetime import datetime  # noqa: E402
 
