@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from organizations.models import Member
 
@@ -23,7 +24,9 @@ def portal_admin(user: Any) -> Member | None:
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Resolve the signed-in admin once and pass it to the view as ``admin``.
 
-    A user who is no longer an admin of a present membership is signed out at once.
+    A user who is no longer an admin of a present membership is signed out at once; so is
+    a Preciate support login, which has no membership. Every portal page shows people's
+    personal data, so neither a shared cache nor the browser's disk may keep the answer.
     """
 
     @wraps(view)
@@ -36,6 +39,8 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             messages.error(request, "Your access to this organization's admin portal has ended.")
             return redirect_to_login(request.get_full_path())
         request.admin = admin
-        return view(request, *args, admin=admin, **kwargs)
+        response = view(request, *args, admin=admin, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     return wrapper
