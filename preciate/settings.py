@@ -122,7 +122,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Content-Security-Policy (django-csp 4): every script, style and image comes from the app's
 # own static files, so an injected <script>, inline event handler or style attribute does
-# not run. Django admin's pages need nothing more; tests/browser/test_security_headers.py
+# not run. Django admin's pages need nothing more; tests/browser/test_content_security_policy.py
 # loads them in Chromium and fails on any violation.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
