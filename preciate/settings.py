@@ -166,6 +166,10 @@ AXES_LOCKOUT_CALLABLE = "preciate.limits.locked_out"
 AXES_RESET_ON_SUCCESS = False
 # Attempts live in the cache, not the database: axes' admin pages would stay empty.
 AXES_ENABLE_ADMIN = False
+# SCIM: wrong bearer keys per client address (scim.auth). Entra's traffic for many tenants
+# comes from Microsoft's shared addresses, so the limit is generous; a valid key is never counted.
+SCIM_AUTH_FAILURE_LIMIT = env.int("SCIM_AUTH_FAILURE_LIMIT", default=30)
+SCIM_AUTH_FAILURE_WINDOW = env.int("SCIM_AUTH_FAILURE_WINDOW", default=300)
 if DEBUG and not CACHE_URL:
     # One `make run` process shares its local-memory counters with itself; production sets REDIS_URL.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
