@@ -17,7 +17,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
 
 from keys.models import ScimKey
-from organizations.models import Organization
+from organizations.models import Event, Organization
 from organizations.services import Actor, record_event
 
 KEY_PREFIX = "prc_"
@@ -26,6 +26,10 @@ KEY_RANDOM_BYTES = 32
 KEY_PATTERN = re.compile(r"prc_[A-Za-z0-9_-]{43}")
 # "Last used" is written at most this often per key, unless the outcome flips.
 KEY_USE_RESOLUTION = timedelta(seconds=60)
+# Requests refused for carrying a retired key share one event per key, address and interval.
+REJECTED_KEY_INTERVAL = timedelta(minutes=10)
+# What of a refused request's path reaches the activity page: safe characters, bounded.
+_UNSAFE_IN_PATH = re.compile(r"[^A-Za-z0-9/._~-]")
 
 
 def _digest(raw: str) -> str:
@@ -173,3 +177,52 @@ def record_key_use(organization: Organization, *, status: int) -> None:
     ScimKey.objects.filter(pk=scim_key.pk, digest=scim_key.digest).update(last_used_at=now, last_status=status)
     scim_key.last_used_at = now
     scim_key.last_status = status
+
+
+@transaction.atomic
+def record_rejected_key(
+    organization: Organization, *, by: Actor, key_hint: str, address: str, method: str, path: str, throttled: bool
+) -> Event:
+    """Count one request refused because it carried the organization's replaced or revoked key.
+
+    Every such request with the key ending ``key_hint`` from ``address`` within
+    REJECTED_KEY_INTERVAL of the first shares one ``scim.failed`` event, its count and
+    summary updated in place: whoever holds an old key adds at most one row per address
+    per interval to the activity page, and no text of their choosing beyond a bounded
+    path of safe characters. (Two first requests racing may open two rows; later ones
+    count on the newest, so the total stays right.) ``throttled`` says it was answered
+    429 rather than 401; the event keeps 401, the reason it was refused.
+    """
+    now = timezone.now()
+    method = re.sub(r"[^A-Z]", "", method.upper())[:10]
+    path = _UNSAFE_IN_PATH.sub("", path)[:120]
+    event = (
+        Event.objects.select_for_update()
+        .filter(
+            organization=organization,
+            action="scim.failed",
+            created_at__gte=now - REJECTED_KEY_INTERVAL,
+            changes__key_hint=key_hint,
+            changes__address=address,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    counts = event.changes if event is not None else {}
+    requests = counts.get("requests", 0) + 1
+    throttled_count = counts.get("throttled", 0) + int(throttled)
+    minutes = int(REJECTED_KEY_INTERVAL.total_seconds() // 60)
+    summary = (
+        f"{requests} request{'s' if requests != 1 else ''} with the replaced or revoked key ending …{key_hint} "
+        f"from {address} refused within {minutes} minutes (last: {method} {path})"
+    )
+    if throttled_count:
+        summary += f"; {throttled_count} answered 429 Too Many Requests, over the limit of wrong keys per address"
+    summary += "."
+    changes = {"requests": requests, "throttled": throttled_count, "key_hint": key_hint, "address": address}
+    if event is None:
+        return record_event(organization, by=by, action="scim.failed", status=401, summary=summary, changes=changes)
+    event.summary = summary
+    event.changes = changes
+    event.save(update_fields=["summary", "changes"])
+    return event

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncDay, TruncHour
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -164,7 +165,8 @@ def integration_health(organization: Organization, *, now: datetime | None = Non
     rejected = Event.objects.filter(organization=organization, action="scim.failed", status=401)
     if last_ok_at is not None:
         rejected = rejected.filter(created_at__gt=last_ok_at)
-    rejected_count = rejected.count()
+    # Refusals of a retired key are coalesced into one event carrying their count.
+    rejected_count = rejected.aggregate(n=Sum(Coalesce(Cast(KT("changes__requests"), IntegerField()), 1)))["n"] or 0
     if rejected_count and last_event is not None and last_event.status == 401:
         first_rejected = rejected.order_by("created_at").only("created_at").first()
         health.warnings.append(

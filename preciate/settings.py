@@ -4,10 +4,12 @@ Defaults run a fresh clone on the embedded SQLite database; production sets
 SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (see .env.example and README).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "axes",
     "organizations",
     "keys",
     "scim",
@@ -49,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it turns a locked-out sign-in into the "sign-in paused" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "preciate.urls"
@@ -82,6 +87,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# axes refuses a locked-out sign-in before any password is checked; ModelBackend signs in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal-home"
@@ -138,6 +148,54 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# -- Shared cache: the counters behind sign-in lockouts and the SCIM throttle ----------
+# Production runs several processes (and machines), so the counters must live in Redis;
+# local memory (one process's own counters) is only right for `make run`.
+CACHE_URL = env("REDIS_URL", default="") or env("CACHE_URL", default="")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL / CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A Redis that stops answering fails the request in seconds instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# -- Brute-force limits (docs in README, "Sign-in lockouts and the SCIM throttle") -------
+# Behind N proxies that each append to X-Forwarded-For, the client is the N-th address from
+# the right; 0 trusts REMOTE_ADDR only (preciate.limits.client_address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Portal and Django admin sign-in (django-axes, counters in the cache above): locked after
+# LOGIN_FAILURE_LIMIT failures for one account from one address, or LOGIN_ADDRESS_FAILURE_LIMIT
+# from one address for any accounts, for LOGIN_COOLOFF_MINUTES after the last failure.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = "preciate.limits.login_failure_limit"
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_USERNAME_CALLABLE = "preciate.limits.login_username"
+# django-ipware is not installed; this one function decides the address for axes and SCIM alike.
+AXES_CLIENT_IP_CALLABLE = "preciate.limits.client_address"
+AXES_LOCKOUT_CALLABLE = "preciate.limits.locked_out"
+# A success must not wipe the address's counter, or one working account would let an
+# address keep guessing the others.
+AXES_RESET_ON_SUCCESS = False
+# Attempts live in the cache, not the database: axes' admin pages would stay empty.
+AXES_ENABLE_ADMIN = False
+# SCIM: wrong bearer keys per client address (scim.auth). Entra's traffic for many tenants
+# comes from Microsoft's shared addresses, so the limit is generous; a valid key is never counted.
+SCIM_AUTH_FAILURE_LIMIT = env.int("SCIM_AUTH_FAILURE_LIMIT", default=30)
+SCIM_AUTH_FAILURE_WINDOW = env.int("SCIM_AUTH_FAILURE_WINDOW", default=300)
+if DEBUG and not CACHE_URL:
+    # One `make run` process shares its local-memory counters with itself; production sets REDIS_URL.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

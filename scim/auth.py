@@ -1,17 +1,29 @@
-"""Bearer-key authentication: the key identifies the organization (product.md)."""
+"""Bearer-key authentication: the key identifies the organization, and wrong keys are throttled per address."""
 
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from keys.services import organization_for_key, organization_for_retired_key
 from organizations.models import Organization
+from preciate.limits import client_address
+
+logger = logging.getLogger(__name__)
 
 INVALID_KEY = (
     "The secret token is not a valid Preciate key: it may have been regenerated or revoked. "
     "Generate a key on Preciate's Integrations page, paste it into Entra's Secret Token field, "
     "click Test Connection, save, and restart provisioning if the job is quarantined."
+)
+TOO_MANY_FAILURES = (
+    "Too many requests with an invalid secret token from this address. Wait for Retry-After, "
+    "then send the current key from Preciate's Integrations page; a valid key is never throttled."
 )
 ENTRA_JWT = (
     "This is a token issued by Microsoft Entra ID (the Secret Token field was left blank). "
@@ -34,8 +46,12 @@ class BearerKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed(INVALID_KEY) from None
         organization = organization_for_key(raw)
         if organization is None:
-            # Attribute a rotated-away key's 401 to its organization, for the activity page.
+            # Attribute a rotated-away key's refusal to its organization, for the activity page.
             request._rejected_organization = organization_for_retired_key(raw)
+            request._rejected_key_hint = raw[-4:]
+            wait = count_failed_key(client_address(request))
+            if wait is not None:
+                raise Throttled(wait=wait, detail=TOO_MANY_FAILURES)
             if raw.startswith("eyJ"):
                 raise AuthenticationFailed(ENTRA_JWT)
             raise AuthenticationFailed(INVALID_KEY)
@@ -44,6 +60,36 @@ class BearerKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         # Without this DRF would answer 403 instead of 401.
         return 'Bearer realm="Preciate SCIM"'
+
+
+def count_failed_key(address: str) -> int | None:
+    """Count a wrong key from ``address``; return the seconds to wait once over the limit, else None.
+
+    A window of SCIM_AUTH_FAILURE_WINDOW seconds opens at an address's first failure; its
+    failures are counted in the shared cache with an atomic increment (``add`` creates the
+    counter with its expiry, ``incr`` counts), so every process and server sees one count.
+    Only failures reach here: the key is checked first, so nobody's wrong keys can throttle
+    a valid one.
+    """
+    window = settings.SCIM_AUTH_FAILURE_WINDOW
+    now = int(time.time())
+    opened = f"scim-auth-failures:{address}"
+    try:
+        cache.add(opened, now, timeout=window)
+        start = cache.get(opened) or now
+        counter = f"{opened}:{start}"
+        cache.add(counter, 0, timeout=window)
+        failures = cache.incr(counter)
+    except ValueError:
+        # The counter expired between add and incr: the window just closed.
+        return None
+    except Exception:
+        # Without the cache nothing can be counted; the request is still refused with 401.
+        logger.exception("Could not count a failed SCIM authentication")
+        return None
+    if failures > settings.SCIM_AUTH_FAILURE_LIMIT:
+        return max(start + window - now, 1)
+    return None
 
 
 class HasOrganization(BasePermission):

@@ -71,4 +71,6 @@ def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="Preciate SCIM"'
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(exc.wait)
     return Response(error_body(error.status, error.detail, error.scim_type), status=error.status, headers=headers)

@@ -19,9 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from keys.services import hold_key, record_key_use
+from keys.services import hold_key, record_key_use, record_rejected_key
 from organizations.models import Member, Organization
 from organizations.services import Actor, delete_scim_member, provision_member, record_event
+from preciate.limits import client_address
 from scim import schemas
 from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization
 from scim.errors import ScimError, scim_exception_handler
@@ -89,9 +90,16 @@ class ScimView(APIView):
         try:
             if organization is not None:
                 record_key_use(organization, status=response.status_code)
-            else:
-                organization = getattr(request._request, "_rejected_organization", None) or getattr(
-                    request, "_rejected_organization", None
+            elif (rejected := getattr(request, "_rejected_organization", None)) is not None:
+                # A retired key: one coalesced event per key, address and interval, not one per request.
+                record_rejected_key(
+                    rejected,
+                    by=_idp_actor(request),
+                    key_hint=request._rejected_key_hint,
+                    address=client_address(request),
+                    method=request.method,
+                    path=request.path,
+                    throttled=response.status_code == 429,
                 )
             if organization is not None and response.status_code >= 400:
                 detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""

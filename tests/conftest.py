@@ -1,6 +1,11 @@
 """Fixtures are people and places: two organizations, their admins, a signed-in client."""
 
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 
 from organizations.models import Member, Organization
@@ -22,6 +27,25 @@ def make_admin(organization: Organization, email: str) -> Member:
         given_name=given.title(),
         family_name=family.title(),
     )
+
+
+def clear_this_runs_cache() -> None:
+    """Delete this run's keys only: Redis is shared, and RedisCache.clear() would flush the whole database."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:*", count=1000):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Every test starts with no sign-in or SCIM failure counted, and leaves none behind."""
+    clear_this_runs_cache()
+    yield
+    clear_this_runs_cache()
 
 
 @pytest.fixture
