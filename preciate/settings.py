@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "preciate.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "preciate.urls"
