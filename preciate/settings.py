@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "preciate.middleware.DatabaseUnavailableMiddleware",
     # Last, so it turns a locked-out sign-in into the "sign-in paused" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -81,6 +82,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # "database is locked" when two requests write at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A database that refuses or stops answering must cost a request seconds, not
+    # gunicorn's whole timeout: bound the connect (libpq's connect_timeout), and have the
+    # server cancel any statement or lock wait that would outlast what Entra waits for.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    timeouts = (
+        f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT', default=20)}s"
+        f" -c lock_timeout={env.int('DATABASE_LOCK_TIMEOUT', default=10)}s"
+    )
+    options["options"] = f"{options['options']} {timeouts}" if options.get("options") else timeouts
+    # A kept connection may have died with the server: check it before each request
+    # reuses it, so the first request after the database returns succeeds.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,7 +3,9 @@
 import logging
 from typing import Any
 
+import psycopg
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -14,6 +16,13 @@ from scim.patch import PatchError
 from scim.schemas import ERROR
 
 logger = logging.getLogger(__name__)
+
+# The database refusing, timing out (connect_timeout, statement_timeout, lock_timeout) or
+# dropping the connection: transient, and the request's transaction was rolled back.
+# Django wraps the driver's errors in its own; the driver's are listed for any that escape.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+# Seconds an IdP is asked to wait before retrying a request the database could not serve.
+DATABASE_RETRY_AFTER = 30
 
 
 class ScimError(Exception):
@@ -61,6 +70,12 @@ def _as_scim_error(exc: Exception) -> ScimError:
         return ScimError(415, "Send the request body as application/scim+json or application/json.")
     if isinstance(exc, exceptions.APIException):
         return ScimError(exc.status_code, str(exc.detail))
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("Database unavailable during a SCIM request: %s", exc)
+        return ScimError(
+            503,
+            "Preciate's database is temporarily unavailable, so this request was not completed. Retry it shortly.",
+        )
     logger.exception("Unhandled error in a SCIM request")
     return ScimError(500, "Preciate could not complete this request; it has been logged and nothing was changed.")
 
@@ -73,4 +88,7 @@ def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="Preciate SCIM"'
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         headers["Retry-After"] = str(exc.wait)
+    if error.status == 503:
+        # RFC 9110 §10.2.3: when the IdP may retry; the outage is expected to be brief.
+        headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return Response(error_body(error.status, error.detail, error.scim_type), status=error.status, headers=headers)

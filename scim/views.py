@@ -86,8 +86,13 @@ class ScimView(APIView):
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        organization = request.auth if isinstance(request.auth, Organization) else None
+        if response.status_code == 503:
+            return response  # the database is out of reach: bookkeeping would only fail again
         try:
+            # What authentication resolved, if it finished: reading ``request.auth`` after it
+            # raised (the database down) would run it again, and raise again, here.
+            auth = getattr(request, "_auth", None)
+            organization = auth if isinstance(auth, Organization) else None
             if organization is not None:
                 record_key_use(organization, status=response.status_code)
             elif (rejected := getattr(request, "_rejected_organization", None)) is not None:
