@@ -68,7 +68,7 @@ def test_a_user_name_with_a_dotted_capital_i_is_found_by_a_filter_in_another_cas
 @pytest.mark.parametrize("op", ["sw", "co", "ew"])
 def test_a_partial_user_name_filter_matches_an_accented_letter_in_any_case(org, scim, op):
     created = scim.create(_user("Émile.Zola@acme.example"))
-    part = {"sw": "émile", "co": "ÉMILE.ZOLA", "ew": "zola@ACME.example"}[op]
+    part = {"sw": "émile", "co": "émile.zola", "ew": "émile.ZOLA@acme.example"}[op]
 
     response = scim.get("/Users", {"filter": f'userName {op} "{part}"'})
 
