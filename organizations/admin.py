@@ -187,10 +187,10 @@ class MemberAdmin(BigTableAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         # An address-shaped term is an exact, indexed lookup; anything else searches names.
         if "@" in search_term:
-            term = search_term.strip().lower()
+            term = search_term.strip()
             from django.db.models import Q
 
-            return queryset.filter(Q(user_name__lower=term) | Q(email__lower=term)), False
+            return queryset.filter(Q(user_name__ci=term) | Q(email__ci=term)), False
         return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="State")

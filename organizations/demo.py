@@ -29,7 +29,7 @@ def ensure_demo_organization() -> Organization:
     if organization is None:
         organization = services.create_organization(slug=DEMO_SLUG, name="Demo Company", by=actor)
     for user_name, given, family, title, department, location in DEMO_PEOPLE:
-        if not Member.objects.filter(organization=organization, user_name__lower=user_name).exists():
+        if not Member.objects.filter(organization=organization, user_name__ci=user_name).exists():
             services.create_member(
                 organization,
                 by=actor,

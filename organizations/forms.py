@@ -38,21 +38,20 @@ def search_people(members: QuerySet[Member], text: str) -> QuerySet[Member]:
     display name, or a userName exactly.
     """
     text = text.strip()
-    lowered = text.lower()
     if "@" in text:
         # Resolve the matches first through the two indexes; OR-ed into the name-ordered page
         # query, PostgreSQL walked the whole name index instead (1.1 s at 300k people).
-        matches = members.filter(Q(user_name__lower=lowered) | Q(email__lower=lowered)).order_by()
+        matches = members.filter(Q(user_name__ci=text) | Q(email__ci=text)).order_by()
         return members.filter(pk__in=list(matches.values_list("pk", flat=True)[:1000]))
     condition = (
-        Q(user_name__lower=lowered)
-        | Q(given_name__istartswith=text)
-        | Q(family_name__istartswith=text)
-        | Q(display_name__istartswith=text)
+        Q(user_name__ci=text)
+        | Q(given_name__ci_startswith=text)
+        | Q(family_name__ci_startswith=text)
+        | Q(display_name__ci_startswith=text)
     )
     first, _, rest = text.partition(" ")
     if rest.strip():
-        condition |= Q(given_name__istartswith=first, family_name__istartswith=rest.strip())
+        condition |= Q(given_name__ci_startswith=first, family_name__ci_startswith=rest.strip())
     return members.filter(condition)
 
 
@@ -159,12 +158,12 @@ class MemberForm(forms.Form):
     def clean_manager(self) -> Member | None:
         if self.member is not None and "manager" in self.locked:
             return self.member.manager
-        value = self.cleaned_data["manager"].strip().lower()
+        value = self.cleaned_data["manager"].strip()
         if not value:
             return None
         manager = (
             Member.objects.filter(organization=self.organization)
-            .filter(Q(user_name__lower=value) | Q(email__lower=value))
+            .filter(Q(user_name__ci=value) | Q(email__ci=value))
             .first()
         )
         if manager is None:

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from organizations.models import Department, Event, Location, Member, MemberEmail, Organization
@@ -133,10 +133,12 @@ def create_admin(
 ) -> Member:
     """Create a portal login for a person of the organization (creating the person if new)."""
     User = get_user_model()
-    if User.objects.filter(username__iexact=email).exists():
+    # A login's username is the email lowered in Python, as the sign-in form lowers what is
+    # typed (LoginForm), so look for that exact key as well as any case of the address.
+    if User.objects.filter(Q(username=email.lower()) | Q(username__ci=email)).exists():
         raise ValidationError({"admin_email": f"A login for {email} already exists."})
     user = User.objects.create_user(username=email.lower(), email=email, password=password)
-    member = Member.objects.filter(organization=organization, user_name__lower=email.lower()).first()
+    member = Member.objects.filter(organization=organization, user_name__ci=email).first()
     if member is None:
         member = create_member(
             organization, by=by, user_name=email, email=email, given_name=given_name, family_name=family_name
@@ -165,7 +167,7 @@ def location_named(organization: Organization, name: str) -> Location | None:
 
 
 def _get_or_create_named(model: type[Department] | type[Location], organization: Organization, name: str):
-    found = model.objects.filter(organization=organization, name__lower=name.lower()).first()
+    found = model.objects.filter(organization=organization, name__ci=name).first()
     if found is not None:
         return found
     try:
@@ -173,7 +175,7 @@ def _get_or_create_named(model: type[Department] | type[Location], organization:
             return model.objects.create(organization=organization, name=name[:200])
     except IntegrityError:
         # Another transaction created it first.
-        return model.objects.get(organization=organization, name__lower=name.lower())
+        return model.objects.get(organization=organization, name__ci=name)
 
 
 def _describe(field_name: str, value: Any) -> str:
@@ -194,8 +196,9 @@ def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]
         value = values[name]
         if name in ("department", "location") and isinstance(value, str):
             current = getattr(member, name)
-            if current is not None and current.name.lower() == value.strip().lower():
-                # Same record (names match case-insensitively): no look-up, no change.
+            if current is not None and current.name == value.strip():
+                # Same name, same record: no look-up. Any other case is for the database to
+                # match (organizations/lookups.py); Python's lowercase is not the constraint's.
                 continue
             named = department_named if name == "department" else location_named
             value = named(organization, value)
@@ -427,7 +430,7 @@ def provision_member(
         # The live person first; else the most recently retired one, who returns.
         existing = (
             Member.objects.select_for_update()
-            .filter(organization=organization, user_name__lower=user.user_name.lower())
+            .filter(organization=organization, user_name__ci=user.user_name)
             .order_by(F("scim_deleted_at").desc(nulls_first=True))
             .first()
         )

@@ -374,13 +374,13 @@ def _text(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
         return present if op == "ne" else _NOTHING
     ci = attribute.kind == "text_ci"
     if op in ("eq", "ne"):
-        # Lower on both sides in the database, so the (organization, lower(...)) indexes are
-        # used and the folding is the same as the unique constraint's on every backend.
-        q = Q(**{f"{field}__lower": Lower(Value(value))}) if ci else Q(**{field: value})
+        # Folded on both sides by the database (organizations/lookups.py), so the
+        # (organization, lower(...)) indexes are used and the folding is the unique constraint's.
+        q = Q(**{f"{field}__ci": value}) if ci else Q(**{field: value})
         return q if op == "eq" else ~q
     if op in ("co", "sw", "ew"):
         lookup = {"co": "contains", "sw": "startswith", "ew": "endswith"}[op]
-        return Q(**{f"{field}__{'i' if ci else ''}{lookup}": value})
+        return Q(**{f"{field}__{'ci_' if ci else ''}{lookup}": value})
     lookup = {"gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}[op]
     if ci:
         return Q(**{f"{field}__lower__{lookup}": Lower(Value(value))})

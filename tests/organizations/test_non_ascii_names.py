@@ -1,11 +1,11 @@
 """userNames and department names outside ASCII must match the way the constraints fold them.
 
-``organizations.services`` looks people and departments up with ``name__lower=value.lower()``:
-Python lowers the value, the database lowers the column. SQLite's LOWER() folds ASCII only, so
-on the default backend (``make run``, ``make test``) "Émile" never equals lower("Émile"): a
-person added by hand is not adopted (409), a deleted person who returns becomes a second
-person (history not reattached), and "ÉQUIPE" and "équipe" become two departments.
-These fail on SQLite and pass on PostgreSQL with a UTF-8 locale.
+On SQLite the built-in LOWER() folds ASCII only, so on the default backend (``make run``,
+``make test``) "Émile" never equalled lower("Émile"): a person added by hand was not adopted
+(409), a deleted person who returned became a second person (history not reattached), and
+"ÉQUIPE" and "équipe" became two departments. organizations/apps.py installs a Unicode LOWER()
+on each SQLite connection; tests/organizations/test_case_insensitive_matching.py covers the
+letters where Python's and PostgreSQL's lowercase differ.
 """
 
 import pytest
