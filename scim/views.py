@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -86,8 +86,6 @@ class ScimView(APIView):
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code == 503:
-            return response  # the database is out of reach: bookkeeping would only fail again
         try:
             # What authentication resolved, if it finished: reading ``request.auth`` after it
             # raised (the database down) would run it again, and raise again, here.
@@ -116,6 +114,9 @@ class ScimView(APIView):
                     user_name=getattr(self, "scim_user_name", ""),
                     summary=f"{request.method} {request.path}: {detail}",
                 )
+        except DatabaseError:
+            # The database is out of reach (the answer is a 503 already): one line, not a traceback per request.
+            logger.warning("Could not record the outcome of a SCIM request: the database is out of reach")
         except Exception:
             # Bookkeeping must never turn an answer to the IdP into a failure.
             logger.exception("Could not record the outcome of a SCIM request")
