@@ -26,7 +26,7 @@ from scim import schemas
 from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization
 from scim.errors import ScimError, scim_exception_handler
 from scim.filters import FilterError, filter_to_q, sort_field
-from scim.patch import apply_patch
+from scim.patch import apply_operations, json_size, normalise_operations
 from scim.users import etag, from_resource, to_resource
 
 logger = logging.getLogger(__name__)
@@ -288,21 +288,38 @@ class UserDetail(ScimView):
 
     def put(self, request: Request, scim_id: str) -> Response:
         """Replace the user (RFC 7644 §3.5.1): attributes not sent are cleared. Okta updates this way."""
-        return self.update(request, scim_id, lambda current: request.data)
+        resource = request.data
+        # Every refusal of the body itself is answered here, before the transaction and its locks.
+        from_resource(request.auth, resource)
+        return self.update(request, scim_id, lambda current: resource)
 
     def patch(self, request: Request, scim_id: str) -> Response:
         """Apply a PatchOp (RFC 7644 §3.5.2): all operations or none."""
-        return self.update(request, scim_id, lambda current: apply_patch(current, request.data))
+        # Parsed and checked before the transaction; only applying them runs under the locks.
+        operations = normalise_operations(request.data)
+        return self.update(request, scim_id, lambda current: apply_operations(current, operations), patching=True)
 
-    def update(self, request: Request, scim_id: str, new_resource: Callable[[dict[str, Any]], Any]) -> Response:
+    def update(
+        self,
+        request: Request,
+        scim_id: str,
+        new_resource: Callable[[dict[str, Any]], Any],
+        *,
+        patching: bool = False,
+    ) -> Response:
         """Read the user under a row lock, compute what the IdP wants, provision it, answer it."""
         organization: Organization = request.auth
         with transaction.atomic():
             self.hold_key(organization)
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
-            resource = new_resource(to_resource(member, base_url=self.base_url()))
-            user = from_resource(organization, resource, current_active=member.idp_active)
+            current = to_resource(member, base_url=self.base_url())
+            user = from_resource(
+                organization,
+                new_resource(current),
+                current_active=member.idp_active,
+                current_size=json_size(current) if patching else 0,
+            )
             provision_member(organization, user, by=_idp_actor(request), member=member)
         # provision_member updated this instance (fields, relations, updated_at) in place.
         return self.user_response(member)
