@@ -5,7 +5,9 @@ parsing, ``application/scim+json`` output whatever the Accept header, one except
 handler producing SCIM errors, and recording each request's outcome.
 """
 
+import json
 import logging
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -13,10 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.json import strict_constant as json_strict_constant
 from rest_framework.views import APIView
 
 from keys.services import hold_key, record_key_use
@@ -32,11 +35,84 @@ from scim.users import etag, from_resource, to_resource
 logger = logging.getLogger(__name__)
 
 
-class ScimJSONParser(JSONParser):
+# Far above a SCIM User (a few KB) and below Django's 2.5 MiB default, which the portal keeps.
+MAX_BODY_BYTES = 1024 * 1024
+# A PATCH of the enterprise manager nests 6 levels; deeper input is refused before it is stored,
+# so nothing stored can outgrow Python's recursion limit.
+MAX_BODY_DEPTH = 32
+BODY_TOO_LARGE = (
+    f"The request body is larger than 1 MiB ({MAX_BODY_BYTES} bytes), the most Preciate's SCIM endpoint "
+    "accepts; send one user per request."
+)
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in parsed JSON (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class ScimJSONParser(BaseParser):
+    """JSON within bounds: at most MAX_BODY_BYTES, MAX_BODY_DEPTH levels, and valid Unicode.
+
+    Each bound answers a SCIM 400 or 413 before anything is read into the directory. Not a
+    JSONParser subclass: DRF reads a JSONParser's whole body first (``request.body``), which
+    Django refuses above its own limit with an exception no SCIM client understands.
+    """
+
     media_type = "application/scim+json"
 
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        request = (parser_context or {}).get("request")
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        except ValueError:
+            declared = 0
+        if declared > MAX_BODY_BYTES:
+            raise ScimError(413, BODY_TOO_LARGE)
+        raw = stream.read(MAX_BODY_BYTES + 1)
+        if len(raw) > MAX_BODY_BYTES:  # a body longer than it said, or sent in chunks
+            raise ScimError(413, BODY_TOO_LARGE)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScimError(400, "The request body is not UTF-8 encoded JSON.", "invalidSyntax") from None
+        too_deep = ScimError(
+            400,
+            f"The request body is nested more than {MAX_BODY_DEPTH} levels deep; a SCIM User is not.",
+            "invalidSyntax",
+        )
+        try:
+            data = json.loads(text, parse_constant=json_strict_constant)
+        except RecursionError:
+            raise too_deep from None
+        except ValueError:
+            raise ScimError(400, "The request body is not valid JSON.", "invalidSyntax") from None
+        if _depth(data) > MAX_BODY_DEPTH:
+            raise too_deep
+        try:
+            # Depth is bounded now, so the encoder's recursion is too.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ScimError(
+                400,
+                "The request body contains a lone UTF-16 surrogate (an escape such as \\ud800 without its pair), "
+                "which is not a Unicode character and cannot be stored.",
+                "invalidValue",
+            ) from None
+        return data
 
-class AnyJSONParser(JSONParser):
+
+class PlainJSONParser(ScimJSONParser):
+    media_type = "application/json"
+
+
+class AnyJSONParser(ScimJSONParser):
     """Parse a body sent with no or an unexpected Content-Type as JSON, rather than refuse it."""
 
     media_type = "*/*"
@@ -73,7 +149,7 @@ def _idp_actor(request: Request) -> Actor:
 class ScimView(APIView):
     authentication_classes = [BearerKeyAuthentication]
     permission_classes = [HasOrganization]
-    parser_classes = [ScimJSONParser, JSONParser, AnyJSONParser]
+    parser_classes = [ScimJSONParser, PlainJSONParser, AnyJSONParser]
     renderer_classes = [ScimJSONRenderer]
     content_negotiation_class = AlwaysScim
 
@@ -149,19 +225,42 @@ class ScimView(APIView):
 
 
 def _int_param(params: Mapping[str, Any], name: str, default: int) -> int:
+    """An integer paging parameter (RFC 7644 §3.4.2.4) from a query string or a SearchRequest body.
+
+    JSON booleans, fractions and numbers beyond a float (``1e400`` parses as infinity) are
+    refused; huge and negative integers are kept for the caller to clamp as the RFC says.
+    """
     raw = params.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
-    try:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
         return int(raw)
-    except (TypeError, ValueError):
-        raise ScimError(400, f"{name} must be an integer, not {raw!r}.", "invalidValue") from None
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            pass
+    shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:40] + "..."
+    raise ScimError(400, f"{name} must be an integer, not {shown}.", "invalidValue")
+
+
+# Each name is looked for in every resource of a page: bounded, like filters and PATCH.
+MAX_ATTRIBUTE_NAMES = 100
 
 
 def _attribute_set(params: Mapping[str, Any], name: str) -> set[str]:
     raw = params.get(name) or ""
     items = raw if isinstance(raw, list) else str(raw).split(",")
-    return {str(a).strip() for a in items if str(a).strip()}
+    names = {str(a).strip() for a in items if str(a).strip()}
+    if len(names) > MAX_ATTRIBUTE_NAMES:
+        raise ScimError(
+            400,
+            f"{name} names {len(names)} attributes; Preciate accepts at most {MAX_ATTRIBUTE_NAMES}.",
+            "invalidValue",
+        )
+    return names
 
 
 def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str]) -> dict[str, Any]:
