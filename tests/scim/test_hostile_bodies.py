@@ -140,3 +140,9 @@ def test_a_provisioning_page_number_too_large_for_the_database_is_refused(admin_
 
     assert response.status_code == 400
     assert b"page must be a number" in response.content
+
+
+def test_a_search_naming_more_than_a_hundred_attributes_is_refused(scim, grace):
+    response = scim.post("/Users/.search", {"attributes": [f"custom{i}" for i in range(5_000)]})
+
+    assert "at most 100" in refused(response, 400, "invalidValue")
