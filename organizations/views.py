@@ -366,6 +366,8 @@ def provisioning(request: HttpRequest, *, admin: Member) -> HttpResponse:
         page = max(int(request.GET.get("page", 1)), 1)
     except ValueError:
         page = 1
+    if page > 1_000_000:  # past any retained activity, and an offset the database cannot take
+        return HttpResponseBadRequest("page must be a number from 1 to 1000000.")
     offset = (page - 1) * EVENTS_PER_PAGE
     rows = list(events.annotate(member_scim_id=F("member__scim_id"))[offset : offset + EVENTS_PER_PAGE + 1])
     for event in rows:

@@ -4,7 +4,7 @@ import logging
 from typing import Any
 
 import psycopg
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
@@ -51,6 +51,9 @@ def _as_scim_error(exc: Exception) -> ScimError:
         return ScimError(400, exc.detail, "invalidFilter")
     if isinstance(exc, ValidationError):
         return ScimError(400, " ".join(exc.messages), "invalidValue")
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own limit, should anything read the whole body before the SCIM parser.
+        return ScimError(413, "The request body is larger than Preciate's SCIM endpoint accepts (1 MiB).")
     if isinstance(exc, Http404):
         return ScimError(404, "Resource not found.")
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

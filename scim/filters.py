@@ -65,6 +65,13 @@ _BARE_VALUE = re.compile(
 )
 _JSON = json.JSONDecoder(strict=False)
 
+# Entra sends at most two terms (`id eq "…" and manager eq "…"`); 240 ANDed email terms took
+# PostgreSQL 30 s to plan. Length is checked before parsing, terms and nesting on the tree.
+MAX_FILTER_LENGTH = 2_000  # characters
+MAX_FILTER_TERMS = 20  # comparisons (`attr op value` or `attr pr`)
+MAX_FILTER_DEPTH = 8  # parentheses, `not (…)` and value-path brackets inside one another
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def parse_filter(expression: str) -> ast.Filter:
     """Parse a filter (or, via ``f"{path} pr"``, a PATCH path) into the library's AST.
@@ -75,16 +82,68 @@ def parse_filter(expression: str) -> ast.Filter:
     """
     if not isinstance(expression, str) or not expression.strip():
         raise FilterError('The filter is empty; send an expression such as userName eq "alice@example.com".')
+    if len(expression) > MAX_FILTER_LENGTH:
+        raise FilterError(
+            f"The filter is {len(expression)} characters long; Preciate accepts filters of at most "
+            f"{MAX_FILTER_LENGTH} characters and {MAX_FILTER_TERMS} terms."
+        )
+    if _SURROGATE.search(expression):
+        raise FilterError(_LONE_SURROGATE)
     values: list[str] = []
     text = _quote_bare_values(_extract_strings(expression, values), values)
+    if any(_SURROGATE.search(value) for value in values):
+        raise FilterError(_LONE_SURROGATE)
     try:
         tree = SCIMParser().parse(SCIMLexer().tokenize(text))
     except Exception as exc:  # the library raises ValueError, its SCIMParserError, or sly errors
-        raise FilterError(f"Cannot parse filter {expression!r}; check quotes, brackets and operators.") from exc
+        raise FilterError(f"Cannot parse filter {_shown(expression)}; check quotes, brackets and operators.") from exc
     if not isinstance(tree, ast.Filter):
-        raise FilterError(f"Cannot parse filter {expression!r}; check quotes, brackets and operators.")
+        raise FilterError(f"Cannot parse filter {_shown(expression)}; check quotes, brackets and operators.")
+    _check_size(tree)
     _decode_values(tree, values)
     return _regroup(tree)
+
+
+_LONE_SURROGATE = (
+    "The filter contains a lone UTF-16 surrogate (an escape such as \\ud800 without its pair), "
+    "which is not a Unicode character; no value can match it."
+)
+
+
+def _shown(expression: str) -> str:
+    return repr(expression) if len(expression) <= 200 else repr(expression[:200]) + "..."
+
+
+def _check_size(tree: ast.Filter) -> None:
+    """Refuse a tree of more than MAX_FILTER_TERMS terms or MAX_FILTER_DEPTH groups deep.
+
+    Iterative, and run before anything recursive walks the tree (a thousand nested groups
+    would exhaust Python's recursion limit).
+    """
+    terms = 0
+    stack: list[tuple[object, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.Filter):
+            # The library wraps each group, `not (…)` and value path in one more Filter.
+            nested = depth + isinstance(node.expr, ast.Filter)
+            if nested > MAX_FILTER_DEPTH:
+                raise FilterError(
+                    f"The filter nests groups more than {MAX_FILTER_DEPTH} levels deep; Preciate accepts at most "
+                    f"{MAX_FILTER_DEPTH} (parentheses, not (...) and value-path brackets)."
+                )
+            stack.append((node.expr, nested))
+        elif isinstance(node, ast.LogExpr):
+            stack.extend([(node.expr1, depth), (node.expr2, depth)])
+        elif isinstance(node, ast.AttrExpr):
+            terms += 1
+            if terms > MAX_FILTER_TERMS:
+                raise FilterError(
+                    f"The filter has more than {MAX_FILTER_TERMS} terms; Preciate accepts at most "
+                    f"{MAX_FILTER_TERMS} comparisons in one filter."
+                )
+            if isinstance(node.attr_path.attr_name, ast.Filter):
+                stack.append((node.attr_path.attr_name, depth))
 
 
 def _extract_strings(expression: str, values: list[str]) -> str:
@@ -394,6 +453,9 @@ def _uuid(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
         return present if (op == "pr" or op == "ne") else ~present
     if not isinstance(value, str):
         raise FilterError(f'"{attribute.name}" is an id; compare it with a quoted value.')
+    if "\x00" in value:
+        # No id holds U+0000, and PostgreSQL cannot take it in a pattern.
+        return _EVERYTHING if op == "ne" else _NOTHING
     if op in ("eq", "ne"):
         try:
             q = Q(**{field: uuid.UUID(value)})
@@ -443,7 +505,14 @@ def _datetime(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
     # We render timestamps to the second, so a value without fractional seconds means that
     # whole second: `eq 09:12:03Z` matches 09:12:03.42 and `gt 09:12:03Z` does not.
     step = dt.timedelta(microseconds=1) if _FRACTION.search(str(value)) else dt.timedelta(seconds=1)
-    after = moment + step
+    try:
+        moment = moment.astimezone(dt.UTC)  # what the database compares with
+        after = moment + step
+    except OverflowError:
+        raise FilterError(
+            f'"{attribute.name}" must be compared with a date-time between the years 0001 and 9999 in UTC, '
+            f"not {str(value)[:40]!r}."
+        ) from None
     conditions = {
         "eq": Q(**{f"{field}__gte": moment, f"{field}__lt": after}),
         "gt": Q(**{f"{field}__gte": after}),

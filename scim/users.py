@@ -5,7 +5,6 @@ into Preciate's fields. Attributes Preciate does not model travel in ``scim_data
 exactly as sent, so Entra sees no drift.
 """
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from organizations.models import Member, Organization
 from organizations.services import ProvisionedUser
-from scim.patch import PatchError, apply_patch
+from scim.patch import MAX_ATTRIBUTES, PatchError, apply_operations, copy_json, json_size, normalise_operations
 from scim.schemas import CORE_USER, ENTERPRISE_USER
 
 # Never stored: server-assigned, or not ours to keep (Okta sends a password).
@@ -30,11 +29,7 @@ def _iso(value: datetime) -> str:
 
 
 def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value if v is not None]
-    return value
+    return copy_json(value, drop_nulls=True)
 
 
 def _hand_added_resource(member: Member) -> dict[str, Any]:
@@ -72,7 +67,7 @@ def extension_schemas(data: dict[str, Any]) -> list[str]:
 def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
     """The SCIM User for a member (expects department, location and manager selected)."""
     if member.managed_by_idp:
-        data = copy.deepcopy(member.scim_data)
+        data = copy_json(member.scim_data)
     else:
         data = _hand_added_resource(member)
     # An extension emptied by clears is no extension at all.
@@ -167,33 +162,53 @@ def canonical(resource: dict[str, Any]) -> dict[str, Any]:
     if not body:
         return {}
     try:
-        return apply_patch({"schemas": [CORE_USER]}, {"Operations": [{"op": "add", "value": body}]})
+        # Not held to the PATCH limits: the caller bounded a request's resource already, and
+        # a resource stored before the limits must still read (and so deactivate).
+        operations = normalise_operations({"Operations": [{"op": "add", "value": body}]}, limited=False)
+        return apply_operations({"schemas": [CORE_USER]}, operations)
     except PatchError as exc:
         raise PatchError(exc.scim_type, exc.detail.removeprefix("Operation 1: ")) from None
 
 
-def _refuse_nul(value: Any, where: str = "") -> None:
-    """Refuse U+0000 anywhere: PostgreSQL cannot store it, and it is never a real attribute value."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValidationError(f"{where or 'A value'} contains a NUL character (U+0000), which Preciate cannot store.")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_nul(key, where)
-            _refuse_nul(item, f"{where}.{key}" if where else str(key))
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_nul(item, where)
+def _refuse_nul(value: Any) -> None:
+    """Refuse U+0000 anywhere: PostgreSQL cannot store it, and it is never a real attribute value.
+
+    Iterative, so a resource stored before bodies were limited in depth is still checked.
+    """
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise ValidationError(
+                f"{where or 'A value'} contains a NUL character (U+0000), which Preciate cannot store."
+            )
+        if isinstance(item, dict):
+            for key, child in item.items():
+                stack.append((key, where))
+                stack.append((child, f"{where}.{key}" if where else str(key)))
+        elif isinstance(item, list):
+            stack.extend((child, where) for child in item)
 
 
-def from_resource(organization: Organization, resource: Any, *, current_active: bool = True) -> ProvisionedUser:
+def from_resource(
+    organization: Organization, resource: Any, *, current_active: bool = True, current_size: int = 0
+) -> ProvisionedUser:
     """Read what the IdP sent; raise ValidationError with an admin-actionable message.
 
     A resource without ``active`` keeps ``current_active``: clearing ``active`` (Microsoft's
     null-update test sends ``""``/null for every mapped attribute) must never bring a
-    deprovisioned leaver back.
+    deprovisioned leaver back. A resource may hold MAX_ATTRIBUTES attributes and values, or
+    ``current_size`` (what a patched user held before) if more: stored before the limit, it
+    must still be patched, above all deactivated.
     """
     if not isinstance(resource, dict):
         raise ValidationError("The request body must be a JSON object describing a User.")
+    size = json_size(resource)
+    if size > max(MAX_ATTRIBUTES, current_size):
+        raise ValidationError(
+            f"The User carries {size} attributes, sub-attributes and values; Preciate keeps at most "
+            f"{MAX_ATTRIBUTES} per user. Remove unused attribute mappings in the identity provider."
+        )
     resource = canonical(resource)
     _refuse_nul(resource)
     user_name = resource.get("userName")

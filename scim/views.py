@@ -5,7 +5,9 @@ parsing, ``application/scim+json`` output whatever the Accept header, one except
 handler producing SCIM errors, and recording each request's outcome.
 """
 
+import json
 import logging
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -13,10 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.json import strict_constant as json_strict_constant
 from rest_framework.views import APIView
 
 from keys.services import hold_key, record_key_use, record_rejected_key
@@ -27,17 +30,90 @@ from scim import schemas
 from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization
 from scim.errors import ScimError, scim_exception_handler
 from scim.filters import FilterError, filter_to_q, sort_field
-from scim.patch import apply_patch
+from scim.patch import apply_operations, json_size, normalise_operations
 from scim.users import etag, from_resource, to_resource
 
 logger = logging.getLogger(__name__)
 
 
-class ScimJSONParser(JSONParser):
+# Far above a SCIM User (a few KB) and below Django's 2.5 MiB default, which the portal keeps.
+MAX_BODY_BYTES = 1024 * 1024
+# A PATCH of the enterprise manager nests 6 levels; deeper input is refused before it is stored,
+# so nothing stored can outgrow Python's recursion limit.
+MAX_BODY_DEPTH = 32
+BODY_TOO_LARGE = (
+    f"The request body is larger than 1 MiB ({MAX_BODY_BYTES} bytes), the most Preciate's SCIM endpoint "
+    "accepts; send one user per request."
+)
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in parsed JSON (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class ScimJSONParser(BaseParser):
+    """JSON within bounds: at most MAX_BODY_BYTES, MAX_BODY_DEPTH levels, and valid Unicode.
+
+    Each bound answers a SCIM 400 or 413 before anything is read into the directory. Not a
+    JSONParser subclass: DRF reads a JSONParser's whole body first (``request.body``), which
+    Django refuses above its own limit with an exception no SCIM client understands.
+    """
+
     media_type = "application/scim+json"
 
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        request = (parser_context or {}).get("request")
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        except ValueError:
+            declared = 0
+        if declared > MAX_BODY_BYTES:
+            raise ScimError(413, BODY_TOO_LARGE)
+        raw = stream.read(MAX_BODY_BYTES + 1)
+        if len(raw) > MAX_BODY_BYTES:  # a body longer than it said, or sent in chunks
+            raise ScimError(413, BODY_TOO_LARGE)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScimError(400, "The request body is not UTF-8 encoded JSON.", "invalidSyntax") from None
+        too_deep = ScimError(
+            400,
+            f"The request body is nested more than {MAX_BODY_DEPTH} levels deep; a SCIM User is not.",
+            "invalidSyntax",
+        )
+        try:
+            data = json.loads(text, parse_constant=json_strict_constant)
+        except RecursionError:
+            raise too_deep from None
+        except ValueError:
+            raise ScimError(400, "The request body is not valid JSON.", "invalidSyntax") from None
+        if _depth(data) > MAX_BODY_DEPTH:
+            raise too_deep
+        try:
+            # Depth is bounded now, so the encoder's recursion is too.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ScimError(
+                400,
+                "The request body contains a lone UTF-16 surrogate (an escape such as \\ud800 without its pair), "
+                "which is not a Unicode character and cannot be stored.",
+                "invalidValue",
+            ) from None
+        return data
 
-class AnyJSONParser(JSONParser):
+
+class PlainJSONParser(ScimJSONParser):
+    media_type = "application/json"
+
+
+class AnyJSONParser(ScimJSONParser):
     """Parse a body sent with no or an unexpected Content-Type as JSON, rather than refuse it."""
 
     media_type = "*/*"
@@ -74,7 +150,7 @@ def _idp_actor(request: Request) -> Actor:
 class ScimView(APIView):
     authentication_classes = [BearerKeyAuthentication]
     permission_classes = [HasOrganization]
-    parser_classes = [ScimJSONParser, JSONParser, AnyJSONParser]
+    parser_classes = [ScimJSONParser, PlainJSONParser, AnyJSONParser]
     renderer_classes = [ScimJSONRenderer]
     content_negotiation_class = AlwaysScim
 
@@ -163,19 +239,42 @@ class ScimView(APIView):
 
 
 def _int_param(params: Mapping[str, Any], name: str, default: int) -> int:
+    """An integer paging parameter (RFC 7644 §3.4.2.4) from a query string or a SearchRequest body.
+
+    JSON booleans, fractions and numbers beyond a float (``1e400`` parses as infinity) are
+    refused; huge and negative integers are kept for the caller to clamp as the RFC says.
+    """
     raw = params.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
-    try:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
         return int(raw)
-    except (TypeError, ValueError):
-        raise ScimError(400, f"{name} must be an integer, not {raw!r}.", "invalidValue") from None
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            pass
+    shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:40] + "..."
+    raise ScimError(400, f"{name} must be an integer, not {shown}.", "invalidValue")
+
+
+# Each name is looked for in every resource of a page: bounded, like filters and PATCH.
+MAX_ATTRIBUTE_NAMES = 100
 
 
 def _attribute_set(params: Mapping[str, Any], name: str) -> set[str]:
     raw = params.get(name) or ""
     items = raw if isinstance(raw, list) else str(raw).split(",")
-    return {str(a).strip() for a in items if str(a).strip()}
+    names = {str(a).strip() for a in items if str(a).strip()}
+    if len(names) > MAX_ATTRIBUTE_NAMES:
+        raise ScimError(
+            400,
+            f"{name} names {len(names)} attributes; Preciate accepts at most {MAX_ATTRIBUTE_NAMES}.",
+            "invalidValue",
+        )
+    return names
 
 
 def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str]) -> dict[str, Any]:
@@ -302,21 +401,38 @@ class UserDetail(ScimView):
 
     def put(self, request: Request, scim_id: str) -> Response:
         """Replace the user (RFC 7644 §3.5.1): attributes not sent are cleared. Okta updates this way."""
-        return self.update(request, scim_id, lambda current: request.data)
+        resource = request.data
+        # Every refusal of the body itself is answered here, before the transaction and its locks.
+        from_resource(request.auth, resource)
+        return self.update(request, scim_id, lambda current: resource)
 
     def patch(self, request: Request, scim_id: str) -> Response:
         """Apply a PatchOp (RFC 7644 §3.5.2): all operations or none."""
-        return self.update(request, scim_id, lambda current: apply_patch(current, request.data))
+        # Parsed and checked before the transaction; only applying them runs under the locks.
+        operations = normalise_operations(request.data)
+        return self.update(request, scim_id, lambda current: apply_operations(current, operations), patching=True)
 
-    def update(self, request: Request, scim_id: str, new_resource: Callable[[dict[str, Any]], Any]) -> Response:
+    def update(
+        self,
+        request: Request,
+        scim_id: str,
+        new_resource: Callable[[dict[str, Any]], Any],
+        *,
+        patching: bool = False,
+    ) -> Response:
         """Read the user under a row lock, compute what the IdP wants, provision it, answer it."""
         organization: Organization = request.auth
         with transaction.atomic():
             self.hold_key(organization)
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
-            resource = new_resource(to_resource(member, base_url=self.base_url()))
-            user = from_resource(organization, resource, current_active=member.idp_active)
+            current = to_resource(member, base_url=self.base_url())
+            user = from_resource(
+                organization,
+                new_resource(current),
+                current_active=member.idp_active,
+                current_size=json_size(current) if patching else 0,
+            )
             provision_member(organization, user, by=_idp_actor(request), member=member)
         # provision_member updated this instance (fields, relations, updated_at) in place.
         return self.user_response(member)

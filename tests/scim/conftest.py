@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from keys.services import regenerate_key
-from organizations.models import Organization
+from organizations.models import Event, Member, Organization
 from organizations.services import Actor
 
 BASE = "/api/v1/scim"
@@ -91,3 +91,44 @@ def other_scim(other_org: Organization) -> ScimClient:
 @pytest.fixture
 def okta(scim_key: str) -> ScimClient:
     return ScimClient(scim_key, user_agent="Okta SCIM Client 1.0.0")
+
+
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def refused(response: Any, status: int, scim_type: str | None = None) -> str:
+    """Assert a SCIM error (RFC 7644 §3.12) with ``status`` and ``scim_type``; return its detail."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"] == "application/scim+json"
+    body = response.json()
+    assert body["schemas"] == [ERROR]
+    assert body["status"] == str(status)
+    if scim_type:
+        assert body.get("scimType") == scim_type, body
+    return body["detail"]
+
+
+def directory(org: Organization) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """What a refused request must leave alone: the members, and the audit trail but its scim.failed rows."""
+    members = list(
+        Member.objects.filter(organization=org)
+        .order_by("pk")
+        .values_list("pk", "user_name", "title", "idp_active", "scim_data", "updated_at")
+    )
+    events = list(
+        Event.objects.filter(organization=org).exclude(action="scim.failed").order_by("pk").values_list("pk", "action")
+    )
+    return members, events
+
+
+@pytest.fixture
+def grace(scim: ScimClient) -> dict[str, Any]:
+    """A person Entra provisioned, as the SCIM resource it read back."""
+    return scim.create(
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "grace.hopper@acme.example",
+            "title": "Rear Admiral",
+            "emails": [{"value": "grace.hopper@acme.example", "type": "work", "primary": True}],
+        }
+    )
