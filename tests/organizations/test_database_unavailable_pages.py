@@ -55,3 +55,22 @@ def test_an_unexpected_error_shows_preciates_own_error_page(admin_client):
     assert "Something went wrong" in page
     assert "/static/css/app.css" in page
     assert "column does not exist" not in page
+
+
+# Nothing listens on port 1: a Redis client gets "connection refused" at once, as when the
+# shared cache that holds the sign-in lockouts is down.
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
+
+def test_signing_in_while_the_shared_cache_is_down_shows_the_unavailable_page(admin, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    client = Client()
+    client.raise_request_exception = False
+    response = client.post("/web/login", {"username": admin.user.username, "password": "correct horse battery"})
+    assert_unavailable_page(response)
