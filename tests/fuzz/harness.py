@@ -1,8 +1,8 @@
 """The fuzzing budget, and what a run tallies: examples tried, requests sent, failures seen.
 
 ``make test`` runs the bounded budget. ``HYPOTHESIS_PROFILE=long`` (``make fuzz``) runs the
-long one; ``FUZZ_REQUESTS_PER_OPERATION`` sets the HTTP budget per API operation for a run of
-a chosen length. In the long run a failing request is recorded and fuzzing goes on (one 5xx
+long one; ``FUZZ_REQUESTS_PER_OPERATION`` and ``FUZZ_EXAMPLES_PER_PROPERTY`` set the budgets for a
+run of a chosen length. In the long run a failing request is recorded and fuzzing goes on (one 5xx
 must not end the search for the next); the run still fails, listing every failure found.
 """
 
@@ -18,7 +18,7 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "bounded")
 LONG = PROFILE == "long"
 
 # Examples per property of the pure protocol layer.
-PROPERTY_EXAMPLES = 20_000 if LONG else 300
+PROPERTY_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES_PER_PROPERTY") or (20_000 if LONG else 300))
 # Generated requests per API operation (14 operations: 8,000 each is over 100,000 requests).
 REQUESTS_PER_OPERATION = int(os.environ.get("FUZZ_REQUESTS_PER_OPERATION") or (8_000 if LONG else 25))
 # Record failing requests and go on, rather than stop at the first (the long run's survey).
