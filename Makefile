@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: run test lint fmt check migrations-check install
+.PHONY: run test lint fmt check migrations-check install fuzz
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ migrations-check: $(STAMP)
 	SECRET_KEY=check $(BIN)/python manage.py makemigrations --check --dry-run
 
 check: lint migrations-check test
+
+# The long fuzz run (docs/security.md, Fuzzing): over 100,000 generated SCIM requests.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
