@@ -54,8 +54,8 @@ def free_port() -> int:
 
 @pytest.mark.parametrize(
     "arguments",
-    [("check",), ("issue_scim_key", "--help")],
-    ids=["check", "issue_scim_key"],
+    [("check",), ("issue_scim_key", "--help"), ("simulate_idp", "--help")],
+    ids=["check", "issue_scim_key", "simulate_idp"],
 )
 def test_the_readmes_management_commands_run_after_make_run_with_no_environment(fresh_clone: Path, arguments):
     result = manage(fresh_clone, *arguments)
