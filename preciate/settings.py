@@ -4,6 +4,8 @@ Defaults run a fresh clone on the embedded SQLite database; production sets
 SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (see .env.example and README).
 """
 
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +19,17 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-if DEBUG:
+# `make run` sets DEBUG for its own processes only. The management commands a reader runs
+# beside it, on the same embedded SQLite file with DEBUG and DATABASE_URL unset, get the
+# development key too; nothing that serves requests does (gunicorn, runserver), nor
+# `check --deploy`. tests/preciate/test_settings.py runs each case.
+_command = sys.argv[1] if Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 else ""
+_offline = {"check", "migrate", "makemigrations", "showmigrations", "createsuperuser", "shell"}
+_serves_nothing = _command in _offline or any(
+    (BASE_DIR / app / "management/commands" / f"{_command}.py").is_file() for app in ("organizations", "keys", "scim")
+)
+_fresh_clone = not {"DEBUG", "DATABASE_URL"} & os.environ.keys()
+if DEBUG or (_serves_nothing and _fresh_clone and "--deploy" not in sys.argv):
     SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
 else:
     SECRET_KEY = env("SECRET_KEY")

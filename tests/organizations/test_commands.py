@@ -47,3 +47,9 @@ def test_seed_demo_is_idempotent_and_prints_the_credentials_and_tenant_url(db):
     client = Client()
     client.post("/web/login", {"username": DEMO_ADMIN_EMAIL, "password": DEMO_ADMIN_PASSWORD})
     assert client.get("/web/admin/").status_code == 200
+
+
+def test_seed_demo_tells_the_reader_how_to_watch_a_sync(db):
+    out = StringIO()
+    call_command("seed_demo", "--base-url", "http://127.0.0.1:9000", stdout=out)
+    assert ".venv/bin/python manage.py simulate_idp demo --users 50 --base-url http://127.0.0.1:9000" in out.getvalue()

@@ -47,7 +47,7 @@ def test_it_keeps_a_scim_delete_when_an_admin_saves_an_edit_loaded_before_it(adm
 
     update_member(loaded_by_the_edit, by=Actor.admin(admin.user), title="Engineer")
 
-    # A retired SCIM id must stay retired (product.md: DELETE retires the resource).
+    # A retired SCIM id must stay retired (docs/protocol.md#delete-retires-the-resource).
     assert idp.get(f"/Users/{bob.scim_id}").status_code == 404
 
 

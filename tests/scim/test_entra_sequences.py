@@ -1,4 +1,4 @@
-"""Entra's own request sequences (entra-scim.md §1), replayed through the real URL, auth and database."""
+"""Entra's own request sequences (docs/protocol.md#initial-cycle and after), replayed through the real URL, auth and database."""
 
 import uuid
 

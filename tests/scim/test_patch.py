@@ -1,7 +1,7 @@
 """PATCH (RFC 7644 §3.5.2) applied to a User resource, one test per client quirk. Pure: no database.
 
 Each request body is a file in tests/scim/payloads/ named after what it shows; the resource
-is the one our server returns for Alice after Entra's POST (entra-scim.md §1.3).
+is the one our server returns for Alice after Entra's POST (docs/protocol.md#initial-cycle).
 """
 
 import copy

@@ -1,4 +1,4 @@
-"""What a robust server tolerates (entra-scim.md §3.2) and the naive mistakes it avoids (§0).
+"""What a robust server tolerates and the naive mistakes it avoids (docs/protocol.md).
 
 One test per checklist item or pitfall that the other files in tests/scim do not already
 pin, through the real URLs. Wherever a list, filter or read is involved, the other

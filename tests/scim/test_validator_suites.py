@@ -1,8 +1,10 @@
 """The conformance suites an IdP vendor runs against us, replayed through the real URLs.
 
-* Microsoft's SCIM Validator user tests (entra-scim.md §4.1),
-* Microsoft's gallery validation Logic App direct SCIM tests (§4.2),
-* Okta's "SCIM 2.0 SPEC Test" (Runscope) steps and assertions, in its order (§4.3).
+* Microsoft's SCIM Validator user tests,
+* Microsoft's gallery validation Logic App direct SCIM tests,
+* Okta's "SCIM 2.0 SPEC Test" (Runscope) steps and assertions, in its order.
+
+docs/protocol.md#conformance-suites describes each.
 
 Each test names the suite step it replays. Bodies the suites send are payload files
 (``validator_*.json``, ``okta_spec_*.json``); the other organization's people are created
@@ -320,7 +322,7 @@ def test_gallery_direct_patch_returns_200_and_a_later_get_matches(scim):
     assert {k: v for k, v in patched.items() if k != "meta"} == {k: v for k, v in read.items() if k != "meta"}
 
 
-# Every attribute of Entra's default mapping (entra-scim.md §2), as /Schemas must expose it.
+# Every attribute of Entra's default mapping (docs/protocol.md#default-mappings), as /Schemas must expose it.
 DEFAULT_MAPPED = {
     CORE: [
         "userName",

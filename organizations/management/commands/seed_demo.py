@@ -10,17 +10,20 @@ from organizations.demo import (
     ensure_demo_support_user,
 )
 
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
 
 class Command(BaseCommand):
     help = "Ensure the demo organization with an admin login, and a support login, exist; print how to use them."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--base-url", default=DEFAULT_BASE_URL)
 
     def handle(self, *args, base_url: str, **options) -> None:
         organization = ensure_demo_organization()
         ensure_demo_support_user()
         tenant_url = settings.SCIM_BASE_URL or f"{base_url}/api/v1/scim"
+        port_argument = "" if base_url == DEFAULT_BASE_URL else f" --base-url {base_url}"
         self.stdout.write(
             f"\nDemo organization: {organization.name} ({organization.slug})\n"
             f"  Portal:      {base_url}/web/login\n"
@@ -32,4 +35,6 @@ class Command(BaseCommand):
             f"  Admin site:    {base_url}/admin/\n"
             f"  Support email: {DEMO_SUPPORT_EMAIL}\n"
             f"  Password:      {DEMO_SUPPORT_PASSWORD}\n"
+            f"\nSee the sync work: while the server runs, in another terminal\n"
+            f"  .venv/bin/python manage.py simulate_idp {organization.slug} --users 50{port_argument}\n"
         )
