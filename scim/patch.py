@@ -24,6 +24,7 @@ value filters are evaluated against the in-memory element, never the database.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
@@ -72,6 +73,40 @@ def json_size(value: Any) -> int:
             size += len(item)
             stack.extend(item)
     return size
+
+
+MAX_VALUE_DEPTH = 32  # levels of objects and arrays in one value, as in a request body
+
+
+def unstorable(value: Any, *, max_depth: int | None = MAX_VALUE_DEPTH) -> str | None:
+    """Why ``value`` cannot be stored as a user's JSON, or None when it can.
+
+    Refused: U+0000 (PostgreSQL text cannot hold it), lone UTF-16 surrogates (not Unicode,
+    so not encodable as UTF-8), numbers that are not finite (``1e400`` parses as infinity,
+    which JSON cannot write back), and nesting past ``max_depth`` (None: any depth, for a
+    resource stored before bodies were limited). Iterative, so any depth is walked safely.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "contains a NUL character (U+0000), which Preciate cannot store"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return (
+                    "contains a lone UTF-16 surrogate (an escape such as \\ud800 without its pair), "
+                    "which is not a Unicode character and cannot be stored"
+                )
+        elif isinstance(item, float) and not math.isfinite(item):
+            return f"contains the number {item}, which is out of range; send a finite number"
+        elif isinstance(item, dict | list):
+            if max_depth is not None and level >= max_depth:
+                return f"is nested more than {max_depth} levels deep"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return None
 
 
 def copy_json(value: Any, *, drop_nulls: bool = False) -> Any:
@@ -285,6 +320,9 @@ def _normalise_one(raw: Any, index: int, *, limited: bool) -> list[Operation]:
     name = cast(OpName, op.lower())
     has_value = "value" in members
     value = copy_json(members.get("value"))
+    problem = unstorable(value, max_depth=MAX_VALUE_DEPTH if limited else None)
+    if problem is not None:
+        raise _error("invalidValue", index, f"the value {problem}.")
     if limited and json_size(value) > MAX_ATTRIBUTES:
         raise _error(
             "invalidValue",

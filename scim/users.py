@@ -12,7 +12,15 @@ from django.core.exceptions import ValidationError
 
 from organizations.models import Member, Organization
 from organizations.services import ProvisionedUser
-from scim.patch import MAX_ATTRIBUTES, PatchError, apply_operations, copy_json, json_size, normalise_operations
+from scim.patch import (
+    MAX_ATTRIBUTES,
+    PatchError,
+    apply_operations,
+    copy_json,
+    json_size,
+    normalise_operations,
+    unstorable,
+)
 from scim.schemas import CORE_USER, ENTERPRISE_USER
 
 # Never stored: server-assigned, or not ours to keep (Okta sends a password).
@@ -170,26 +178,6 @@ def canonical(resource: dict[str, Any]) -> dict[str, Any]:
         raise PatchError(exc.scim_type, exc.detail.removeprefix("Operation 1: ")) from None
 
 
-def _refuse_nul(value: Any) -> None:
-    """Refuse U+0000 anywhere: PostgreSQL cannot store it, and it is never a real attribute value.
-
-    Iterative, so a resource stored before bodies were limited in depth is still checked.
-    """
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, str) and "\x00" in item:
-            raise ValidationError(
-                f"{where or 'A value'} contains a NUL character (U+0000), which Preciate cannot store."
-            )
-        if isinstance(item, dict):
-            for key, child in item.items():
-                stack.append((key, where))
-                stack.append((child, f"{where}.{key}" if where else str(key)))
-        elif isinstance(item, list):
-            stack.extend((child, where) for child in item)
-
-
 def from_resource(
     organization: Organization, resource: Any, *, current_active: bool = True, current_size: int = 0
 ) -> ProvisionedUser:
@@ -210,7 +198,9 @@ def from_resource(
             f"{MAX_ATTRIBUTES} per user. Remove unused attribute mappings in the identity provider."
         )
     resource = canonical(resource)
-    _refuse_nul(resource)
+    problem = unstorable(resource, max_depth=None)  # a stored resource may predate the depth limit
+    if problem is not None:
+        raise ValidationError(f"The user {problem}.")
     user_name = resource.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
         raise ValidationError("userName is required: map an attribute (by default userPrincipalName) to userName.")
