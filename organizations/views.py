@@ -1,5 +1,6 @@
-"""The admin portal's pages for an organization's admins.
+"""The admin portal's pages for an organization's admins: sign-in, people, headcount reports.
 
+The pages that read the SCIM key (home, Integrations, Provisioning) are keys/views.py.
 Every view receives the signed-in ``admin`` from ``admin_required``; the tenant is
 ``admin.organization`` and every query below is filtered by it. Writes go through
 ``organizations.services`` as ``Actor.admin(request.user)``.
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,14 +23,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from organizations import reports, services
+from organizations import charts, reports, services
 from organizations.access import admin_required, portal_admin
-from organizations.forms import RANGE_CHOICES, ActivityFilterForm, LoginForm, MemberForm, PeopleFilterForm
+from organizations.forms import LoginForm, MemberForm, PeopleFilterForm
 from organizations.models import Department, Event, Location, Member, Organization
 from organizations.services import Actor
 
 PEOPLE_PER_PAGE = 50
-EVENTS_PER_PAGE = 50
 HISTORY_LIMIT = 100
 # One page of the directory is all a bulk removal can select; this only bounds the POST.
 BULK_LIMIT = 500
@@ -45,25 +45,6 @@ class LoginView(auth_views.LoginView):
             form.add_error(None, "This login is not an admin of an active Preciate organization.")
             return self.form_invalid(form)
         return super().form_valid(form)
-
-
-@admin_required
-def home(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
-    people_count = Member.objects.filter(organization=organization).present().count()
-    health = reports.integration_health(organization)
-    counts = reports.activity_counts(organization)
-    return render(
-        request,
-        "organizations/home.html",
-        {
-            "organization": organization,
-            "people_count": people_count,
-            "health": health,
-            "counts": counts["24h"],
-            "nav": "home",
-        },
-    )
 
 
 # -- People directory ----------------------------------------------------------------
@@ -127,7 +108,7 @@ def _people_page(members: QuerySet[Member], organization: Organization, params: 
     return rows[:PEOPLE_PER_PAGE], True, len(rows) > PEOPLE_PER_PAGE
 
 
-def _query_with(params: Any, **changes: Any) -> str:
+def query_with(params: Any, **changes: Any) -> str:
     query = params.copy()
     for key in ("after", "before", "page"):
         query.pop(key, None)
@@ -154,9 +135,9 @@ def people(request: HttpRequest, *, admin: Member) -> HttpResponse:
             "form": form,
             "people": rows,
             "filtered": form.active_filters,
-            "previous_url": _query_with(request.GET, before=rows[0].scim_id) if has_previous and rows else "",
-            "next_url": _query_with(request.GET, after=rows[-1].scim_id) if has_next and rows else "",
-            "first_url": _query_with(request.GET) or "?",
+            "previous_url": query_with(request.GET, before=rows[0].scim_id) if has_previous and rows else "",
+            "next_url": query_with(request.GET, after=rows[-1].scim_id) if has_next and rows else "",
+            "first_url": query_with(request.GET) or "?",
             "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "here": request.get_full_path(),
         },
@@ -332,67 +313,6 @@ def person_restore(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -
     return render(request, "organizations/person_confirm.html", {"nav": "people", "member": member, "verb": "restore"})
 
 
-# -- Provisioning activity -------------------------------------------------------------
-
-
-@admin_required
-def provisioning(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
-    filters = ActivityFilterForm(request.GET)
-    range_key = filters.value("range", "24h")
-    now = timezone.now()
-    health = reports.integration_health(organization, now=now)
-    counts = reports.activity_counts(organization, now=now)
-    chart = reports.activity_chart(
-        reports.activity_buckets(organization, range_key=range_key, now=now), range_key=range_key
-    )
-
-    events = Event.objects.filter(organization=organization, created_at__gte=now - reports.RANGES[range_key])
-    action = filters.value("action")
-    if action:
-        events = events.filter(action__in=reports.ACTION_GROUPS[action])
-    source = filters.value("source")
-    if source:
-        events = events.filter(actor_kind=source)
-    if filters.value("failures", False):
-        events = events.filter(reports.FAILED)
-    if filters.value("order", "newest") == "failures":
-        events = events.annotate(failed_first=Case(When(reports.FAILED, then=Value(0)), default=Value(1))).order_by(
-            "failed_first", "-created_at", "-id"
-        )
-    else:
-        events = events.order_by("-created_at", "-id")
-    try:
-        page = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        page = 1
-    offset = (page - 1) * EVENTS_PER_PAGE
-    rows = list(events.annotate(member_scim_id=F("member__scim_id"))[offset : offset + EVENTS_PER_PAGE + 1])
-    for event in rows:
-        event.label = reports.action_label(event.action)
-        event.status_text = reports.status_phrase(event.status)
-    return render(
-        request,
-        "organizations/provisioning.html",
-        {
-            "nav": "provisioning",
-            "organization": organization,
-            "filters": filters,
-            "range_key": range_key,
-            "range_label": dict(RANGE_CHOICES)[range_key],
-            "health": health,
-            "counts": counts,
-            "chart": chart,
-            "events": rows[:EVENTS_PER_PAGE],
-            "page": page,
-            "previous_url": _query_with(request.GET, page=page - 1) if page > 1 else "",
-            "next_url": _query_with(request.GET, page=page + 1) if len(rows) > EVENTS_PER_PAGE else "",
-            "range_urls": [(key, label, _query_with(request.GET, range=key)) for key, label in RANGE_CHOICES],
-            "retention_days": settings.EVENT_RETENTION_DAYS,
-        },
-    )
-
-
 # -- Headcount reports ------------------------------------------------------------------
 
 
@@ -411,8 +331,8 @@ def headcount_report(request: HttpRequest, *, admin: Member) -> HttpResponse:
             "total": sum(row.count for row in by_department),
             "by_department": by_department,
             "by_location": by_location,
-            "department_chart": reports.bar_chart(by_department),
-            "location_chart": reports.bar_chart(by_location),
+            "department_chart": charts.bar_chart(by_department),
+            "location_chart": charts.bar_chart(by_location),
             "crosstab": crosstab,
         },
     )
