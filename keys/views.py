@@ -3,14 +3,14 @@
 The Integrations page (the Tenant URL, generate or revoke the key), the home page and
 the Provisioning page (both show integration health, keys/health.py). They live with
 the key because they read it; the people, reports and the rest of the portal are
-organizations/views.py. As there, the tenant is ``admin.organization``.
+organizations/views.py. As there, the tenant is ``request.admin.organization``.
 """
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Case, F, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -22,7 +22,7 @@ from keys.health import integration_health
 from keys.models import ScimKey
 from keys.tenant_url import tenant_url
 from organizations import charts, reports
-from organizations.access import admin_required
+from organizations.access import PortalRequest, admin_required
 from organizations.forms import RANGE_CHOICES, ActivityFilterForm
 from organizations.models import Event, Member
 from organizations.services import Actor
@@ -31,8 +31,8 @@ from organizations.views import query_with
 EVENTS_PER_PAGE = 50
 
 
-def _render_page(request: HttpRequest, admin: Member, *, new_key: str = "") -> HttpResponse:
-    organization = admin.organization
+def _render_page(request: PortalRequest, *, new_key: str = "") -> HttpResponse:
+    organization = request.admin.organization
     return render(
         request,
         "keys/integrations.html",
@@ -49,8 +49,8 @@ def _render_page(request: HttpRequest, admin: Member, *, new_key: str = "") -> H
 @require_safe
 @never_cache
 @admin_required
-def integrations(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    return _render_page(request, admin)
+def integrations(request: PortalRequest) -> HttpResponse:
+    return _render_page(request)
 
 
 # The plaintext key lives only in this view's response: it is rendered straight into it
@@ -60,28 +60,28 @@ def integrations(request: HttpRequest, *, admin: Member) -> HttpResponse:
 @require_POST
 @never_cache
 @admin_required
-def generate_key(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def generate_key(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     has_key = ScimKey.objects.filter(organization=organization, digest__isnull=False).exists()
     if has_key and request.POST.get("confirm") != "yes":
-        return _render_confirmation(request, admin, action="generate")
+        return _render_confirmation(request, action="generate")
     # Generate and render as one unit: if the page cannot be shown, the old key lives on.
     with transaction.atomic():
         key = services.regenerate_key(organization, by=Actor.admin(request.user))
-        return _render_page(request, admin, new_key=key)
+        return _render_page(request, new_key=key)
 
 
 @require_POST
 @never_cache
 @admin_required
-def revoke_key(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def revoke_key(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     scim_key = ScimKey.objects.filter(organization=organization, digest__isnull=False).first()
     if scim_key is None:
         messages.info(request, "There is no key to revoke.")
         return redirect("integrations")
     if request.POST.get("confirm") != "yes":
-        return _render_confirmation(request, admin, action="revoke")
+        return _render_confirmation(request, action="revoke")
     services.revoke_key(organization, by=Actor.admin(request.user))
     messages.success(
         request,
@@ -90,14 +90,14 @@ def revoke_key(request: HttpRequest, *, admin: Member) -> HttpResponse:
     return redirect("integrations")
 
 
-def _render_confirmation(request: HttpRequest, admin: Member, *, action: str) -> HttpResponse:
+def _render_confirmation(request: PortalRequest, *, action: str) -> HttpResponse:
     """Ask before killing the current key: the no-JavaScript form of the page's dialog."""
     return render(
         request,
         "keys/confirm.html",
         {
-            "organization": admin.organization,
-            "scim_key": ScimKey.objects.get(organization=admin.organization),
+            "organization": request.admin.organization,
+            "scim_key": ScimKey.objects.get(organization=request.admin.organization),
             "action": action,
             "nav": "keys",
         },
@@ -108,8 +108,8 @@ def _render_confirmation(request: HttpRequest, admin: Member, *, action: str) ->
 
 
 @admin_required
-def home(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def home(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     people_count = Member.objects.filter(organization=organization).present().count()
     health = integration_health(organization)
     counts = reports.activity_counts(organization)
@@ -130,8 +130,8 @@ def home(request: HttpRequest, *, admin: Member) -> HttpResponse:
 
 
 @admin_required
-def provisioning(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def provisioning(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     filters = ActivityFilterForm(request.GET)
     range_key = filters.value("range", "24h")
     now = timezone.now()

@@ -1,8 +1,8 @@
 """The admin portal's pages for an organization's admins: sign-in, people, headcount reports.
 
 The pages that read the SCIM key (home, Integrations, Provisioning) are keys/views.py.
-Every view receives the signed-in ``admin`` from ``admin_required``; the tenant is
-``admin.organization`` and every query below is filtered by it. Writes go through
+``admin_required`` resolves the signed-in admin once, as ``request.admin``; the tenant is
+``request.admin.organization`` and every query below is filtered by it. Writes go through
 ``organizations.services`` as ``Actor.admin(request.user)``.
 """
 
@@ -16,7 +16,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from organizations import charts, reports, services
-from organizations.access import admin_required, portal_admin
+from organizations.access import PortalRequest, admin_required, portal_admin
 from organizations.forms import LoginForm, MemberForm, PeopleFilterForm
 from organizations.models import Department, Event, Location, Member, Organization
 from organizations.services import Actor
@@ -119,8 +119,8 @@ def query_with(params: Any, **changes: Any) -> str:
 
 
 @admin_required
-def people(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def people(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     form = PeopleFilterForm(request.GET, organization=organization)
     members = form.apply(Member.objects.filter(organization=organization)).select_related(
         "department", "location", "manager"
@@ -154,9 +154,9 @@ def _people_url(value: str | None) -> str:
 
 @admin_required
 @require_POST
-def people_remove(request: HttpRequest, *, admin: Member) -> HttpResponse:
+def people_remove(request: PortalRequest) -> HttpResponse:
     """Bulk removal: the first POST asks for confirmation, the confirmed POST removes."""
-    organization = admin.organization
+    organization = request.admin.organization
     back = _people_url(request.POST.get("next"))
     ids = [i for i in (_parse_uuid(v) for v in request.POST.getlist("people")[:BULK_LIMIT]) if i]
     if not ids:
@@ -165,7 +165,7 @@ def people_remove(request: HttpRequest, *, admin: Member) -> HttpResponse:
     selected = list(
         Member.objects.filter(organization=organization, scim_id__in=ids).select_related("department", "location")
     )
-    to_remove = [m for m in selected if m.pk != admin.pk and m.admin_removed_at is None]
+    to_remove = [m for m in selected if m.pk != request.admin.pk and m.admin_removed_at is None]
     skipped = [m for m in selected if m not in to_remove]
     if request.POST.get("confirm") == "yes" and to_remove:
         removed = services.remove_members(organization, to_remove, by=Actor.admin(request.user))
@@ -178,7 +178,7 @@ def people_remove(request: HttpRequest, *, admin: Member) -> HttpResponse:
     return render(
         request,
         "organizations/people_remove.html",
-        {"nav": "people", "to_remove": to_remove, "skipped": skipped, "admin": admin, "back": back},
+        {"nav": "people", "to_remove": to_remove, "skipped": skipped, "back": back},
     )
 
 
@@ -211,8 +211,8 @@ def _name_options(organization: Organization) -> dict[str, list[str]]:
 
 
 @admin_required
-def person(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person(request: PortalRequest, scim_id: uuid.UUID) -> HttpResponse:
+    organization = request.admin.organization
     member = _person_or_404(organization, scim_id)
     form = MemberForm(request.POST if request.method == "POST" else None, organization=organization, member=member)
     if request.method == "POST" and form.is_valid():
@@ -245,7 +245,7 @@ def person(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpRe
             "form": form,
             "history": history[:HISTORY_LIMIT],
             "history_truncated": len(history) > HISTORY_LIMIT,
-            "is_self": member.pk == admin.pk,
+            "is_self": member.pk == request.admin.pk,
             "retention_days": settings.EVENT_RETENTION_DAYS,
             **_name_options(organization),
         },
@@ -253,8 +253,8 @@ def person(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpRe
 
 
 @admin_required
-def person_new(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person_new(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     form = MemberForm(request.POST if request.method == "POST" else None, organization=organization)
     if request.method == "POST" and form.is_valid():
         values = form.values()
@@ -274,10 +274,10 @@ def person_new(request: HttpRequest, *, admin: Member) -> HttpResponse:
 
 
 @admin_required
-def person_remove(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person_remove(request: PortalRequest, scim_id: uuid.UUID) -> HttpResponse:
+    organization = request.admin.organization
     member = _person_or_404(organization, scim_id)
-    if member.pk == admin.pk:
+    if member.pk == request.admin.pk:
         messages.error(request, "You cannot remove yourself: ask another admin of your organization.")
         return redirect("person", scim_id=member.scim_id)
     if member.admin_removed_at is not None:
@@ -293,8 +293,8 @@ def person_remove(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) ->
 
 
 @admin_required
-def person_restore(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person_restore(request: PortalRequest, scim_id: uuid.UUID) -> HttpResponse:
+    organization = request.admin.organization
     member = _person_or_404(organization, scim_id)
     if member.admin_removed_at is None:
         messages.info(request, f"{member} was not removed by an admin: there is nothing to restore.")
@@ -317,8 +317,8 @@ def person_restore(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -
 
 
 @admin_required
-def headcount_report(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def headcount_report(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     counts = reports.headcounts(organization)
     by_department, by_location = counts["department"], counts["location"]
     crosstab = reports.crosstab(counts["department_location"])
@@ -351,8 +351,8 @@ def _csv_cell(value: str) -> str:
 
 
 @admin_required
-def headcount_csv(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def headcount_csv(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     by = request.GET.get("by", "department")
     if by not in reports.HEADCOUNT_BY:
         return HttpResponseBadRequest("by must be one of: department, location, department_location.")
