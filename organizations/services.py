@@ -7,7 +7,7 @@ the models.
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -150,23 +150,31 @@ def create_admin(
     return member
 
 
-def department_named(organization: Organization, name: str) -> Department | None:
-    """The organization's department of that name (any case), created on first use."""
-    name = name.strip()
-    if not name:
-        return None
+def get_or_create_department(organization: Organization, name: str) -> Department:
+    """Return the organization's department called ``name`` in any case, creating it on first use.
+
+    A write, though it records no event of its own: a department comes into being only when
+    a person is given it, and that person's event records "department set to …" and who set
+    it; a department has nothing else to audit (nothing renames or deletes one).
+    """
     return _get_or_create_named(Department, organization, name)
 
 
-def location_named(organization: Organization, name: str) -> Location | None:
-    """The organization's location of that name (any case), created on first use."""
-    name = name.strip()
-    if not name:
-        return None
+def get_or_create_location(organization: Organization, name: str) -> Location:
+    """Return the organization's location called ``name`` in any case, creating it on first use.
+
+    Records no event of its own, as for ``get_or_create_department``.
+    """
     return _get_or_create_named(Location, organization, name)
 
 
-def _get_or_create_named(model: type[Department] | type[Location], organization: Organization, name: str):
+Named = TypeVar("Named", Department, Location)
+
+
+def _get_or_create_named(model: type[Named], organization: Organization, name: str) -> Named:
+    name = name.strip()
+    if not name:
+        raise ValueError(f"A {model._meta.verbose_name} needs a name.")
     found = model.objects.filter(organization=organization, name__ci=name).first()
     if found is not None:
         return found
@@ -178,6 +186,32 @@ def _get_or_create_named(model: type[Department] | type[Location], organization:
         return model.objects.get(organization=organization, name__ci=name)
 
 
+PLACES = {"department": get_or_create_department, "location": get_or_create_location}
+
+
+def _resolve_places(member: Member, values: dict[str, Any]) -> dict[str, Any]:
+    """Return ``values`` with a department or location given by name replaced by its record.
+
+    This is where departments and locations are created, on first use. A blank name clears
+    the field. The member's current record under exactly that name is kept without a
+    look-up; any other case is for the database to match (organizations/lookups.py), as
+    Python's lowercase is not the constraint's.
+    """
+    resolved = dict(values)
+    for field_name, get_or_create in PLACES.items():
+        value = values.get(field_name)
+        if not isinstance(value, str):
+            continue
+        current = getattr(member, field_name)
+        if not value.strip():
+            resolved[field_name] = None
+        elif current is not None and current.name == value.strip():
+            resolved[field_name] = current
+        else:
+            resolved[field_name] = get_or_create(member.organization, value)
+    return resolved
+
+
 def _describe(field_name: str, value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -187,22 +221,18 @@ def _describe(field_name: str, value: Any) -> str:
 
 
 def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]]:
-    """Set the given fields on member; return {field: [old, new]} for what changed."""
+    """Set the given fields on member; return {field: [old, new]} for what changed.
+
+    Writes nothing to the database: ``values`` hold records, not names, for department and
+    location (``_resolve_places`` turns names into records first, creating them).
+    """
     organization = member.organization
     changed: dict[str, list[str]] = {}
     for name in EDITABLE_FIELDS:
         if name not in values:
             continue
         value = values[name]
-        if name in ("department", "location") and isinstance(value, str):
-            current = getattr(member, name)
-            if current is not None and current.name == value.strip():
-                # Same name, same record: no look-up. Any other case is for the database to
-                # match (organizations/lookups.py); Python's lowercase is not the constraint's.
-                continue
-            named = department_named if name == "department" else location_named
-            value = named(organization, value)
-        elif (
+        if (
             name == "manager"
             and value is not None
             and (value.organization_id != organization.id or value.pk == member.pk)
@@ -287,7 +317,7 @@ def create_member(
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown member fields: {sorted(unknown)}")
-    _apply_fields(member, values)
+    _apply_fields(member, _resolve_places(member, values))
     _save_unique(member)
     _sync_emails(member, _own_email(member) if emails is None else emails, new=True)
     source = "by the identity provider" if by.kind == Event.ActorKind.IDP else f"by {by.label}".rstrip()
@@ -314,7 +344,7 @@ def update_member(member: Member, *, by: Actor, **values: Any) -> Member:
     # that committed since.
     Member.objects.select_for_update().filter(pk=member.pk).exists()
     member.refresh_from_db()
-    changed = _apply_fields(member, values)
+    changed = _apply_fields(member, _resolve_places(member, values))
     if changed:
         _save_unique(member, [*changed, "updated_at"])
         if "email" in changed and not member.managed_by_idp:
@@ -490,7 +520,7 @@ def provision_member(
     if member.scim_data != user.scim_data:
         member.scim_data = user.scim_data
         fields.append("scim_data")
-    changed = _apply_fields(member, values)
+    changed = _apply_fields(member, _resolve_places(member, values))
     fields += list(changed)
     if fields:
         _save_unique(member, [*fields, "updated_at"])

@@ -21,6 +21,25 @@ def test_it_creates_a_member_with_department_and_location_created_on_first_use(o
     assert Event.objects.filter(member=member, action="member.created").exists()
 
 
+def test_a_department_and_location_created_on_first_use_are_recorded_in_the_persons_event(org):
+    services.create_member(org, by=ADMIN, user_name="ada@acme.example", department="Engineering", location="Lyon")
+    assert list(Event.objects.filter(organization=org).values("action", "actor_label", "changes")) == [
+        {
+            "action": "member.created",
+            "actor_label": "tests",
+            "changes": {"department": ["", "Engineering"], "location": ["", "Lyon"]},
+        }
+    ]
+
+
+def test_a_blank_department_or_location_clears_it_and_creates_nothing(org):
+    member = services.create_member(org, by=ADMIN, user_name="ada@acme.example", department="Sales", location="Lyon")
+    services.update_member(member, by=ADMIN, department="  ", location="")
+    member.refresh_from_db()
+    assert (member.department, member.location) == (None, None)
+    assert list(Department.objects.filter(organization=org).values_list("name", flat=True)) == ["Sales"]
+
+
 def test_it_matches_departments_case_insensitively_within_an_organization(org, other_org):
     first = services.create_member(org, by=ADMIN, user_name="a@acme.example", department="Sales")
     second = services.create_member(org, by=ADMIN, user_name="b@acme.example", department="SALES")
