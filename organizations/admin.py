@@ -217,7 +217,6 @@ class EventAdmin(BigTableAdmin):
     list_filter = ["organization", "actor_kind", "action"]
     list_select_related = ["organization"]
     search_fields = ["user_name", "summary"]
-    date_hierarchy = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

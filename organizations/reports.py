@@ -204,13 +204,6 @@ def headcounts(organization: Organization) -> dict[str, list[HeadcountRow]]:
     }
 
 
-def headcount(organization: Organization, *, by: str) -> list[HeadcountRow]:
-    """Present people per department, location or both (``HEADCOUNT_BY``)."""
-    if by not in HEADCOUNT_BY:
-        raise ValueError(f"Unknown headcount grouping {by!r}")
-    return headcounts(organization)[by]
-
-
 def crosstab(rows: list[HeadcountRow]) -> dict[str, Any]:
     """Department-by-location rows as a matrix: departments down, locations across."""
     locations: dict[str, str] = {}

@@ -7,6 +7,7 @@ the models.
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -212,7 +213,7 @@ def _resolve_places(member: Member, values: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def _describe(field_name: str, value: Any) -> str:
+def _describe(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, Member):
@@ -246,7 +247,7 @@ def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]
                 continue
         elif old == value:
             continue
-        changed[name] = [_describe(name, old), _describe(name, value)]
+        changed[name] = [_describe(old), _describe(value)]
         setattr(member, name, value)
     return changed
 
@@ -327,7 +328,7 @@ def create_member(
         action="member.created",
         member=member,
         summary=f"Created {source}",
-        changes={k: ["", _describe(k, getattr(member, k))] for k in values if getattr(member, k)},
+        changes={k: ["", _describe(getattr(member, k))] for k in values if getattr(member, k)},
     )
     return member
 
@@ -600,10 +601,6 @@ def update_organization(organization: Organization, *, by: Actor, name: str, slu
             changes=changed,
         )
     return organization
-
-
-# Appended with prune_events; kept beside it so the imports above stay untouched.
-from datetime import datetime  # noqa: E402
 
 
 def prune_events(*, before: datetime, batch_size: int = 1000) -> int:

@@ -356,7 +356,7 @@ def headcount_csv(request: PortalRequest) -> HttpResponse:
     by = request.GET.get("by", "department")
     if by not in reports.HEADCOUNT_BY:
         return HttpResponseBadRequest("by must be one of: department, location, department_location.")
-    rows = reports.headcount(organization, by=by)
+    rows = reports.headcounts(organization)[by]
     filename = f"{organization.slug}-headcount-by-{by.replace('_', '-')}-{timezone.localdate():%Y-%m-%d}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
