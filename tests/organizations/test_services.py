@@ -8,6 +8,7 @@ from organizations import services
 from organizations.models import Department, Event, Member
 from organizations.services import Actor
 from tests.factories import MemberFactory
+from tests.trail import entry, trail
 
 ADMIN = Actor.command("tests")
 
@@ -23,12 +24,14 @@ def test_it_creates_a_member_with_department_and_location_created_on_first_use(o
 
 def test_a_department_and_location_created_on_first_use_are_recorded_in_the_persons_event(org):
     services.create_member(org, by=ADMIN, user_name="ada@acme.example", department="Engineering", location="Lyon")
-    assert list(Event.objects.filter(organization=org).values("action", "actor_label", "changes")) == [
-        {
-            "action": "member.created",
-            "actor_label": "tests",
-            "changes": {"department": ["", "Engineering"], "location": ["", "Lyon"]},
-        }
+    assert trail(org) == [
+        entry(
+            "member.created",
+            by=ADMIN,
+            user_name="ada@acme.example",
+            summary="Created by tests",
+            changes={"department": ["", "Engineering"], "location": ["", "Lyon"]},
+        )
     ]
 
 
