@@ -3,6 +3,14 @@
 Each function owns its transaction and writes the audit event. Portal views, SCIM,
 Django admin actions and management commands all call these; nothing else writes
 the models.
+
+Longer than the house's ~400 lines on purpose: this module *is* the write path, so
+listing its ``def``s lists every way a person, a department, a location or an
+organization can change, and the writes share one core (``_resolve_places``,
+``_apply_fields``, ``_save_unique``, ``record_event``) that a split would either
+duplicate or export. The sections below, in order: who acts and the audit trail;
+organizations and their admins; departments and locations; a member's fields; people
+added, edited, removed and restored; the IdP; an organization's settings; retention.
 """
 
 import uuid
@@ -18,6 +26,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from organizations.models import Department, Event, Location, Member, MemberEmail, Organization
+
+# -- Who acts, and the audit trail -----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -45,39 +55,6 @@ class Actor:
         return cls(Event.ActorKind.COMMAND, None, label)
 
 
-class UserNameTaken(ValidationError):
-    """Another member of the organization already has this userName."""
-
-
-# Fields an admin or the IdP may change on a member, in the order they are reported.
-EDITABLE_FIELDS = (
-    "user_name",
-    "external_id",
-    "given_name",
-    "family_name",
-    "display_name",
-    "email",
-    "title",
-    "employee_number",
-    "department",
-    "location",
-    "manager",
-)
-FIELD_LABELS = {
-    "user_name": "userName",
-    "external_id": "external id",
-    "given_name": "first name",
-    "family_name": "last name",
-    "display_name": "display name",
-    "email": "email",
-    "title": "title",
-    "employee_number": "employee number",
-    "department": "department",
-    "location": "location",
-    "manager": "manager",
-}
-
-
 def record_event(
     organization: Organization,
     *,
@@ -102,6 +79,9 @@ def record_event(
         summary=summary.replace("\x00", ""),
         changes=changes or {},
     )
+
+
+# -- Organizations and their admins ----------------------------------------------------
 
 
 @transaction.atomic
@@ -149,6 +129,9 @@ def create_admin(
     member.save(update_fields=["user", "is_admin", "updated_at"])
     record_event(organization, by=by, action="member.admin_granted", member=member, summary="Made an admin")
     return member
+
+
+# -- Departments and locations ---------------------------------------------------------
 
 
 def get_or_create_department(organization: Organization, name: str) -> Department:
@@ -211,6 +194,42 @@ def _resolve_places(member: Member, values: dict[str, Any]) -> dict[str, Any]:
         else:
             resolved[field_name] = get_or_create(member.organization, value)
     return resolved
+
+
+# -- A member's fields -----------------------------------------------------------------
+
+
+class UserNameTaken(ValidationError):
+    """Another member of the organization already has this userName."""
+
+
+# Fields an admin or the IdP may change on a member, in the order they are reported.
+EDITABLE_FIELDS = (
+    "user_name",
+    "external_id",
+    "given_name",
+    "family_name",
+    "display_name",
+    "email",
+    "title",
+    "employee_number",
+    "department",
+    "location",
+    "manager",
+)
+FIELD_LABELS = {
+    "user_name": "userName",
+    "external_id": "external id",
+    "given_name": "first name",
+    "family_name": "last name",
+    "display_name": "display name",
+    "email": "email",
+    "title": "title",
+    "employee_number": "employee number",
+    "department": "department",
+    "location": "location",
+    "manager": "manager",
+}
 
 
 def _describe(value: Any) -> str:
@@ -291,6 +310,9 @@ def _sync_emails(member: Member, emails: list[Email], *, new: bool = False) -> N
 
 def _own_email(member: Member) -> list[Email]:
     return [(member.email, "work", True)] if member.email else []
+
+
+# -- People: added, edited, removed and restored ---------------------------------------
 
 
 @transaction.atomic
@@ -395,6 +417,9 @@ def restore_member(member: Member, *, by: Actor) -> Member:
     member.save(update_fields=["admin_removed_at", "admin_removed_by", "updated_at"])
     record_event(member.organization, by=by, action="member.restored", member=member, summary=f"Restored by {by.label}")
     return member
+
+
+# -- The IdP: provisioning and SCIM deletes --------------------------------------------
 
 
 @dataclass
@@ -550,6 +575,9 @@ def delete_scim_member(member: Member, *, by: Actor) -> Member:
     return member
 
 
+# -- An organization's settings --------------------------------------------------------
+
+
 @transaction.atomic
 def set_location_source(organization: Organization, source: str, *, by: Actor) -> Organization:
     if source not in Organization.LocationSource.values:
@@ -601,6 +629,9 @@ def update_organization(organization: Organization, *, by: Actor, name: str, slu
             changes=changed,
         )
     return organization
+
+
+# -- Retention -------------------------------------------------------------------------
 
 
 def prune_events(*, before: datetime, batch_size: int = 1000) -> int:
