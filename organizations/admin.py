@@ -97,25 +97,11 @@ class StateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [
-            ("active", "Active"),
-            ("removed_by_idp", "Removed by the IdP"),
-            ("removed_by_admin", "Removed by an admin"),
-        ]
+        return Member.State.choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
-        if value == "active":
-            return queryset.present()
-        if value == "removed_by_admin":
-            return queryset.filter(admin_removed_at__isnull=False)
-        if value == "removed_by_idp":
-            from django.db.models import Q
-
-            return queryset.filter(admin_removed_at__isnull=True).filter(
-                Q(idp_active=False) | Q(scim_deleted_at__isnull=False)
-            )
-        return queryset
+        return queryset.in_state(value) if value in Member.State.values else queryset
 
 
 @admin.register(Member)
@@ -184,18 +170,16 @@ class MemberAdmin(BigTableAdmin):
         # People are removed, never erased: history and the IdP's link must survive.
         return False
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        # An address-shaped term is an exact, indexed lookup; anything else searches names.
-        if "@" in search_term:
-            term = search_term.strip()
-            from django.db.models import Q
-
-            return queryset.filter(Q(user_name__ci=term) | Q(email__ci=term)), False
-        return super().get_search_results(request, queryset, search_term)
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        # The portal directory's search (MemberQuerySet.search): indexed, so it stays fast
+        # across every organization's people; a contains-search here scanned them all.
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
 
     @admin.display(description="State")
     def state(self, obj: Member) -> str:
-        return obj.state.replace("_", " ")
+        return obj.state.label
 
     @admin.action(description="Remove selected people from their organization", permissions=["change"])
     def remove_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -233,7 +217,6 @@ class EventAdmin(BigTableAdmin):
     list_filter = ["organization", "actor_kind", "action"]
     list_select_related = ["organization"]
     search_fields = ["user_name", "summary"]
-    date_hierarchy = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,24 +1,22 @@
-"""Read-only aggregations for the portal: integration health, provisioning activity, headcount.
+"""Read-only aggregations for the portal: provisioning activity and headcount.
 
 Every function takes the organization explicitly and runs a fixed number of bounded
-queries; counting and bucketing happen in the database.
+queries; counting and bucketing happen in the database. Integration health reads the
+SCIM key, so it lives with the key (keys/health.py); the charts' drawing is
+organizations/charts.py.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from django.db.models import Count, IntegerField, Q, Sum
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncDay, TruncHour
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 from django.utils.timesince import timesince
 
 from organizations.models import Department, Event, Location, Member, Organization
-
-# Entra ID provisions every ~40 minutes; two missed cycles mean something is wrong.
-SILENCE_LIMIT = timedelta(minutes=90)
 
 CREATE_ACTIONS = ("member.created", "member.rehired", "member.adopted")
 UPDATE_ACTIONS = ("member.updated", "member.reactivated", "member.restored")
@@ -73,114 +71,6 @@ def ago(moment: datetime | None, *, now: datetime | None = None) -> str:
     if now - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment, now)} ago"
-
-
-# -- Integration health ------------------------------------------------------------
-
-
-@dataclass
-class HealthWarning:
-    kind: str  # "silent", "rejected", "failing"
-    since: datetime | None = None
-    count: int = 0
-
-
-@dataclass
-class IntegrationHealth:
-    """Whether the IdP is reaching Preciate with the current key, in an admin's terms."""
-
-    key: Any = None  # keys.models.ScimKey, active or revoked, or None
-    last_request_at: datetime | None = None
-    last_status: int | None = None
-    last_sync_at: datetime | None = None
-    warnings: list[HealthWarning] = field(default_factory=list)
-
-    @property
-    def key_active(self) -> bool:
-        return self.key is not None and getattr(self.key, "revoked_at", None) is None
-
-    @property
-    def state(self) -> str:
-        """One of: not_connected, revoked, waiting, failing, healthy."""
-        if self.key is None:
-            return "not_connected"
-        if not self.key_active:
-            return "revoked"
-        if self.warnings:
-            return "failing"
-        if self.last_request_at is None:
-            return "waiting"
-        return "healthy"
-
-    @property
-    def last_request_ago(self) -> str:
-        return ago(self.last_request_at)
-
-    @property
-    def last_sync_ago(self) -> str:
-        return ago(self.last_sync_at)
-
-    @property
-    def last_outcome(self) -> str:
-        if self.last_request_at is None:
-            return ""
-        if self.last_status is None:
-            return "Succeeded"
-        return status_phrase(self.last_status)
-
-    @property
-    def last_failed(self) -> bool:
-        return self.last_status is not None and self.last_status >= 400
-
-
-def scim_key_of(organization: Organization) -> Any:
-    """The organization's SCIM key row, or None (the keys app owns the model).
-
-    A missing reverse one-to-one raises RelatedObjectDoesNotExist, which is an
-    AttributeError, so getattr's default covers "no key yet" without importing keys.
-    """
-    return getattr(organization, "scim_key", None)
-
-
-def integration_health(organization: Organization, *, now: datetime | None = None) -> IntegrationHealth:
-    """Last request, its outcome, and the warnings an admin should act on (three queries)."""
-    now = now or timezone.now()
-    health = IntegrationHealth(key=scim_key_of(organization))
-    idp_events = Event.objects.filter(organization=organization, actor_kind=Event.ActorKind.IDP)
-    last_event = idp_events.only("created_at", "status", "action").first()
-    last_success = idp_events.exclude(FAILED).only("created_at").first()
-    health.last_sync_at = last_success.created_at if last_success else None
-
-    key = health.key
-    key_used_at = getattr(key, "last_used_at", None)
-    if last_event is not None:
-        health.last_request_at, health.last_status = last_event.created_at, last_event.status
-    if key_used_at is not None and (health.last_request_at is None or key_used_at >= health.last_request_at):
-        health.last_request_at, health.last_status = key_used_at, key.last_status
-
-    last_ok_at = max(
-        [t for t in (health.last_sync_at, key_used_at if (key and (key.last_status or 0) < 400) else None) if t],
-        default=None,
-    )
-    rejected = Event.objects.filter(organization=organization, action="scim.failed", status=401)
-    if last_ok_at is not None:
-        rejected = rejected.filter(created_at__gt=last_ok_at)
-    # Refusals of a retired key are coalesced into one event carrying their count.
-    rejected_count = rejected.aggregate(n=Sum(Coalesce(Cast(KT("changes__requests"), IntegerField()), 1)))["n"] or 0
-    if rejected_count and last_event is not None and last_event.status == 401:
-        first_rejected = rejected.order_by("created_at").only("created_at").first()
-        health.warnings.append(
-            HealthWarning("rejected", since=first_rejected.created_at if first_rejected else None, count=rejected_count)
-        )
-    elif health.key_active:
-        issued_at = key.issued_at
-        reference = max(issued_at, key_used_at) if key_used_at else issued_at
-        if now - reference > SILENCE_LIMIT:
-            health.warnings.append(HealthWarning("silent", since=reference))
-        elif health.last_failed and health.last_status != 404:
-            # A 404 is part of Entra's normal flow (looking up a user deleted here).
-            health.warnings.append(HealthWarning("failing", since=health.last_request_at))
-    return health
 
 
 # -- Provisioning activity ---------------------------------------------------------
@@ -249,67 +139,6 @@ def activity_buckets(organization: Organization, *, range_key: str, now: datetim
     return buckets
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2 or 5 times a power of ten that is at least value."""
-    if value <= 1:
-        return 1
-    magnitude = 1
-    while True:
-        for factor in (1, 2, 5):
-            if factor * magnitude >= value:
-                return factor * magnitude
-        magnitude *= 10
-
-
-def activity_chart(buckets: list[Bucket], *, range_key: str) -> dict[str, Any]:
-    """Geometry for a stacked column chart (succeeded + failed) drawn as inline SVG."""
-    width, height = 760, 220
-    left, right, top, bottom = 40, 10, 12, 28
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_ceiling(max((b.total for b in buckets), default=0))
-    slot = plot_w / max(len(buckets), 1)
-    bar_w = max(slot * 0.7, 2)
-    label_every = {"24h": 3, "7d": 1, "30d": 5}[range_key]
-    label_format = "%H:%M" if range_key == "24h" else "%b %d"
-    bars = []
-    for index, bucket in enumerate(buckets):
-        x = left + index * slot + (slot - bar_w) / 2
-        ok_h = plot_h * bucket.succeeded / top_value
-        failed_h = plot_h * bucket.failed / top_value
-        bars.append(
-            {
-                "x": round(x, 1),
-                "width": round(bar_w, 1),
-                "ok_y": round(top + plot_h - ok_h, 1),
-                "ok_h": round(ok_h, 1),
-                "failed_y": round(top + plot_h - ok_h - failed_h, 1),
-                "failed_h": round(failed_h, 1),
-                "label": bucket.start.strftime(label_format) if index % label_every == 0 else "",
-                "label_x": round(x + bar_w / 2, 1),
-                "title": f"{bucket.start.strftime('%b %d, %H:%M' if range_key == '24h' else '%a %b %d')}: "
-                f"{bucket.total} event{'s' if bucket.total != 1 else ''}, {bucket.failed} failed",
-                "bucket": bucket,
-            }
-        )
-    grid = [
-        {"y": round(top + plot_h - plot_h * fraction, 1), "value": round(top_value * fraction)}
-        for fraction in (0, 0.5, 1)
-        if top_value * fraction == int(top_value * fraction)
-    ]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "baseline": top + plot_h,
-        "label_y": height - 8,
-        "bars": bars,
-        "grid": grid,
-        "total": sum(b.total for b in buckets),
-        "failed": sum(b.failed for b in buckets),
-    }
-
-
 # -- Headcount ---------------------------------------------------------------------
 
 UNASSIGNED = "Unassigned"
@@ -375,13 +204,6 @@ def headcounts(organization: Organization) -> dict[str, list[HeadcountRow]]:
     }
 
 
-def headcount(organization: Organization, *, by: str) -> list[HeadcountRow]:
-    """Present people per department, location or both (``HEADCOUNT_BY``)."""
-    if by not in HEADCOUNT_BY:
-        raise ValueError(f"Unknown headcount grouping {by!r}")
-    return headcounts(organization)[by]
-
-
 def crosstab(rows: list[HeadcountRow]) -> dict[str, Any]:
     """Department-by-location rows as a matrix: departments down, locations across."""
     locations: dict[str, str] = {}
@@ -398,38 +220,3 @@ def crosstab(rows: list[HeadcountRow]) -> dict[str, Any]:
         matrix.append(department)
     column_totals = [sum(d["cells"].get(key, 0) for d in matrix) for key, _ in columns]
     return {"columns": columns, "rows": matrix, "column_totals": column_totals, "total": sum(column_totals)}
-
-
-def bar_chart(rows: list[HeadcountRow], *, limit: int = 15) -> dict[str, Any]:
-    """Geometry for a horizontal bar chart of the largest groups, drawn as inline SVG."""
-    shown = rows[:limit]
-    # Drawn about as wide as its card, so 12-unit text reads as 12px.
-    width, label_w, value_w, row_h, bar_h = 460, 140, 44, 26, 16
-    plot_w = width - label_w - value_w
-    top_value = max((r.count for r in shown), default=0) or 1
-    bars = []
-    for index, row in enumerate(shown):
-        y = 6 + index * row_h
-        bar_w = max(plot_w * row.count / top_value, 2)
-        label = row.label if len(row.label) <= 20 else row.label[:19] + "…"
-        bars.append(
-            {
-                "label": label,
-                "full_label": row.label,
-                "count": row.count,
-                "y": y,
-                "text_y": y + bar_h - 3,
-                "width": round(bar_w, 1),
-                "value_x": round(label_w + bar_w + 6, 1),
-                "unassigned": row.label == UNASSIGNED,
-            }
-        )
-    return {
-        "width": width,
-        "height": 12 + len(shown) * row_h,
-        "label_w": label_w,
-        "label_x": label_w - 8,
-        "bar_h": bar_h,
-        "bars": bars,
-        "hidden": max(len(rows) - len(shown), 0),
-    }

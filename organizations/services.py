@@ -3,11 +3,20 @@
 Each function owns its transaction and writes the audit event. Portal views, SCIM,
 Django admin actions and management commands all call these; nothing else writes
 the models.
+
+Longer than the house's ~400 lines on purpose: this module *is* the write path, so
+listing its ``def``s lists every way a person, a department, a location or an
+organization can change, and the writes share one core (``_resolve_places``,
+``_apply_fields``, ``_save_unique``, ``record_event``) that a split would either
+duplicate or export. The sections below, in order: who acts and the audit trail;
+organizations and their admins; departments and locations; a member's fields; people
+added, edited, removed and restored; the IdP; an organization's settings; retention.
 """
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,6 +26,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from organizations.models import Department, Event, Location, Member, MemberEmail, Organization
+
+# -- Who acts, and the audit trail -----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -44,39 +55,6 @@ class Actor:
         return cls(Event.ActorKind.COMMAND, None, label)
 
 
-class UserNameTaken(ValidationError):
-    """Another member of the organization already has this userName."""
-
-
-# Fields an admin or the IdP may change on a member, in the order they are reported.
-EDITABLE_FIELDS = (
-    "user_name",
-    "external_id",
-    "given_name",
-    "family_name",
-    "display_name",
-    "email",
-    "title",
-    "employee_number",
-    "department",
-    "location",
-    "manager",
-)
-FIELD_LABELS = {
-    "user_name": "userName",
-    "external_id": "external id",
-    "given_name": "first name",
-    "family_name": "last name",
-    "display_name": "display name",
-    "email": "email",
-    "title": "title",
-    "employee_number": "employee number",
-    "department": "department",
-    "location": "location",
-    "manager": "manager",
-}
-
-
 def record_event(
     organization: Organization,
     *,
@@ -101,6 +79,9 @@ def record_event(
         summary=summary.replace("\x00", ""),
         changes=changes or {},
     )
+
+
+# -- Organizations and their admins ----------------------------------------------------
 
 
 @transaction.atomic
@@ -150,23 +131,34 @@ def create_admin(
     return member
 
 
-def department_named(organization: Organization, name: str) -> Department | None:
-    """The organization's department of that name (any case), created on first use."""
-    name = name.strip()
-    if not name:
-        return None
+# -- Departments and locations ---------------------------------------------------------
+
+
+def get_or_create_department(organization: Organization, name: str) -> Department:
+    """Return the organization's department called ``name`` in any case, creating it on first use.
+
+    A write, though it records no event of its own: a department comes into being only when
+    a person is given it, and that person's event records "department set to …" and who set
+    it; a department has nothing else to audit (nothing renames or deletes one).
+    """
     return _get_or_create_named(Department, organization, name)
 
 
-def location_named(organization: Organization, name: str) -> Location | None:
-    """The organization's location of that name (any case), created on first use."""
-    name = name.strip()
-    if not name:
-        return None
+def get_or_create_location(organization: Organization, name: str) -> Location:
+    """Return the organization's location called ``name`` in any case, creating it on first use.
+
+    Records no event of its own, as for ``get_or_create_department``.
+    """
     return _get_or_create_named(Location, organization, name)
 
 
-def _get_or_create_named(model: type[Department] | type[Location], organization: Organization, name: str):
+Named = TypeVar("Named", Department, Location)
+
+
+def _get_or_create_named(model: type[Named], organization: Organization, name: str) -> Named:
+    name = name.strip()
+    if not name:
+        raise ValueError(f"A {model._meta.verbose_name} needs a name.")
     found = model.objects.filter(organization=organization, name__ci=name).first()
     if found is not None:
         return found
@@ -178,7 +170,69 @@ def _get_or_create_named(model: type[Department] | type[Location], organization:
         return model.objects.get(organization=organization, name__ci=name)
 
 
-def _describe(field_name: str, value: Any) -> str:
+PLACES = {"department": get_or_create_department, "location": get_or_create_location}
+
+
+def _resolve_places(member: Member, values: dict[str, Any]) -> dict[str, Any]:
+    """Return ``values`` with a department or location given by name replaced by its record.
+
+    This is where departments and locations are created, on first use. A blank name clears
+    the field. The member's current record under exactly that name is kept without a
+    look-up; any other case is for the database to match (organizations/lookups.py), as
+    Python's lowercase is not the constraint's.
+    """
+    resolved = dict(values)
+    for field_name, get_or_create in PLACES.items():
+        value = values.get(field_name)
+        if not isinstance(value, str):
+            continue
+        current = getattr(member, field_name)
+        if not value.strip():
+            resolved[field_name] = None
+        elif current is not None and current.name == value.strip():
+            resolved[field_name] = current
+        else:
+            resolved[field_name] = get_or_create(member.organization, value)
+    return resolved
+
+
+# -- A member's fields -----------------------------------------------------------------
+
+
+class UserNameTaken(ValidationError):
+    """Another member of the organization already has this userName."""
+
+
+# Fields an admin or the IdP may change on a member, in the order they are reported.
+EDITABLE_FIELDS = (
+    "user_name",
+    "external_id",
+    "given_name",
+    "family_name",
+    "display_name",
+    "email",
+    "title",
+    "employee_number",
+    "department",
+    "location",
+    "manager",
+)
+FIELD_LABELS = {
+    "user_name": "userName",
+    "external_id": "external id",
+    "given_name": "first name",
+    "family_name": "last name",
+    "display_name": "display name",
+    "email": "email",
+    "title": "title",
+    "employee_number": "employee number",
+    "department": "department",
+    "location": "location",
+    "manager": "manager",
+}
+
+
+def _describe(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, Member):
@@ -187,22 +241,18 @@ def _describe(field_name: str, value: Any) -> str:
 
 
 def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]]:
-    """Set the given fields on member; return {field: [old, new]} for what changed."""
+    """Set the given fields on member; return {field: [old, new]} for what changed.
+
+    Writes nothing to the database: ``values`` hold records, not names, for department and
+    location (``_resolve_places`` turns names into records first, creating them).
+    """
     organization = member.organization
     changed: dict[str, list[str]] = {}
     for name in EDITABLE_FIELDS:
         if name not in values:
             continue
         value = values[name]
-        if name in ("department", "location") and isinstance(value, str):
-            current = getattr(member, name)
-            if current is not None and current.name == value.strip():
-                # Same name, same record: no look-up. Any other case is for the database to
-                # match (organizations/lookups.py); Python's lowercase is not the constraint's.
-                continue
-            named = department_named if name == "department" else location_named
-            value = named(organization, value)
-        elif (
+        if (
             name == "manager"
             and value is not None
             and (value.organization_id != organization.id or value.pk == member.pk)
@@ -216,7 +266,7 @@ def _apply_fields(member: Member, values: dict[str, Any]) -> dict[str, list[str]
                 continue
         elif old == value:
             continue
-        changed[name] = [_describe(name, old), _describe(name, value)]
+        changed[name] = [_describe(old), _describe(value)]
         setattr(member, name, value)
     return changed
 
@@ -262,6 +312,9 @@ def _own_email(member: Member) -> list[Email]:
     return [(member.email, "work", True)] if member.email else []
 
 
+# -- People: added, edited, removed and restored ---------------------------------------
+
+
 @transaction.atomic
 def create_member(
     organization: Organization,
@@ -287,7 +340,7 @@ def create_member(
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown member fields: {sorted(unknown)}")
-    _apply_fields(member, values)
+    _apply_fields(member, _resolve_places(member, values))
     _save_unique(member)
     _sync_emails(member, _own_email(member) if emails is None else emails, new=True)
     source = "by the identity provider" if by.kind == Event.ActorKind.IDP else f"by {by.label}".rstrip()
@@ -297,7 +350,7 @@ def create_member(
         action="member.created",
         member=member,
         summary=f"Created {source}",
-        changes={k: ["", _describe(k, getattr(member, k))] for k in values if getattr(member, k)},
+        changes={k: ["", _describe(getattr(member, k))] for k in values if getattr(member, k)},
     )
     return member
 
@@ -314,7 +367,7 @@ def update_member(member: Member, *, by: Actor, **values: Any) -> Member:
     # that committed since.
     Member.objects.select_for_update().filter(pk=member.pk).exists()
     member.refresh_from_db()
-    changed = _apply_fields(member, values)
+    changed = _apply_fields(member, _resolve_places(member, values))
     if changed:
         _save_unique(member, [*changed, "updated_at"])
         if "email" in changed and not member.managed_by_idp:
@@ -364,6 +417,9 @@ def restore_member(member: Member, *, by: Actor) -> Member:
     member.save(update_fields=["admin_removed_at", "admin_removed_by", "updated_at"])
     record_event(member.organization, by=by, action="member.restored", member=member, summary=f"Restored by {by.label}")
     return member
+
+
+# -- The IdP: provisioning and SCIM deletes --------------------------------------------
 
 
 @dataclass
@@ -490,7 +546,7 @@ def provision_member(
     if member.scim_data != user.scim_data:
         member.scim_data = user.scim_data
         fields.append("scim_data")
-    changed = _apply_fields(member, values)
+    changed = _apply_fields(member, _resolve_places(member, values))
     fields += list(changed)
     if fields:
         _save_unique(member, [*fields, "updated_at"])
@@ -517,6 +573,9 @@ def delete_scim_member(member: Member, *, by: Actor) -> Member:
         summary="Deleted by the identity provider: removed from the organization",
     )
     return member
+
+
+# -- An organization's settings --------------------------------------------------------
 
 
 @transaction.atomic
@@ -572,8 +631,7 @@ def update_organization(organization: Organization, *, by: Actor, name: str, slu
     return organization
 
 
-# Appended with prune_events; kept beside it so the imports above stay untouched.
-from datetime import datetime  # noqa: E402
+# -- Retention -------------------------------------------------------------------------
 
 
 def prune_events(*, before: datetime, batch_size: int = 1000) -> int:

@@ -6,14 +6,12 @@ from organizations import views
 urlpatterns = [
     path("login", views.LoginView.as_view(), name="login"),
     path("logout", LogoutView.as_view(), name="logout"),
-    path("admin/", views.home, name="portal-home"),
     path("admin/people", views.people, name="people"),
     path("admin/people/new", views.person_new, name="person-new"),
     path("admin/people/remove", views.people_remove, name="people-remove"),
     path("admin/people/<uuid:scim_id>", views.person, name="person"),
     path("admin/people/<uuid:scim_id>/remove", views.person_remove, name="person-remove"),
     path("admin/people/<uuid:scim_id>/restore", views.person_restore, name="person-restore"),
-    path("admin/provisioning", views.provisioning, name="provisioning"),
     path("admin/reports", views.headcount_report, name="reports"),
     path("admin/reports.csv", views.headcount_csv, name="reports-csv"),
 ]

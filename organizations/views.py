@@ -1,7 +1,8 @@
-"""The admin portal's pages for an organization's admins.
+"""The admin portal's pages for an organization's admins: sign-in, people, headcount reports.
 
-Every view receives the signed-in ``admin`` from ``admin_required``; the tenant is
-``admin.organization`` and every query below is filtered by it. Writes go through
+The pages that read the SCIM key (home, Integrations, Provisioning) are keys/views.py.
+``admin_required`` resolves the signed-in admin once, as ``request.admin``; the tenant is
+``request.admin.organization`` and every query below is filtered by it. Writes go through
 ``organizations.services`` as ``Actor.admin(request.user)``.
 """
 
@@ -13,23 +14,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from organizations import reports, services
-from organizations.access import admin_required, portal_admin
-from organizations.forms import RANGE_CHOICES, ActivityFilterForm, LoginForm, MemberForm, PeopleFilterForm
+from organizations import charts, reports, services
+from organizations.access import PortalRequest, admin_required, portal_admin
+from organizations.forms import LoginForm, MemberForm, PeopleFilterForm
 from organizations.models import Department, Event, Location, Member, Organization
 from organizations.services import Actor
 
 PEOPLE_PER_PAGE = 50
-EVENTS_PER_PAGE = 50
 HISTORY_LIMIT = 100
 # One page of the directory is all a bulk removal can select; this only bounds the POST.
 BULK_LIMIT = 500
@@ -45,25 +45,6 @@ class LoginView(auth_views.LoginView):
             form.add_error(None, "This login is not an admin of an active Preciate organization.")
             return self.form_invalid(form)
         return super().form_valid(form)
-
-
-@admin_required
-def home(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
-    people_count = Member.objects.filter(organization=organization).present().count()
-    health = reports.integration_health(organization)
-    counts = reports.activity_counts(organization)
-    return render(
-        request,
-        "organizations/home.html",
-        {
-            "organization": organization,
-            "people_count": people_count,
-            "health": health,
-            "counts": counts["24h"],
-            "nav": "home",
-        },
-    )
 
 
 # -- People directory ----------------------------------------------------------------
@@ -127,7 +108,7 @@ def _people_page(members: QuerySet[Member], organization: Organization, params: 
     return rows[:PEOPLE_PER_PAGE], True, len(rows) > PEOPLE_PER_PAGE
 
 
-def _query_with(params: Any, **changes: Any) -> str:
+def query_with(params: Any, **changes: Any) -> str:
     query = params.copy()
     for key in ("after", "before", "page"):
         query.pop(key, None)
@@ -138,8 +119,8 @@ def _query_with(params: Any, **changes: Any) -> str:
 
 
 @admin_required
-def people(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def people(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     form = PeopleFilterForm(request.GET, organization=organization)
     members = form.apply(Member.objects.filter(organization=organization)).select_related(
         "department", "location", "manager"
@@ -154,9 +135,9 @@ def people(request: HttpRequest, *, admin: Member) -> HttpResponse:
             "form": form,
             "people": rows,
             "filtered": form.active_filters,
-            "previous_url": _query_with(request.GET, before=rows[0].scim_id) if has_previous and rows else "",
-            "next_url": _query_with(request.GET, after=rows[-1].scim_id) if has_next and rows else "",
-            "first_url": _query_with(request.GET) or "?",
+            "previous_url": query_with(request.GET, before=rows[0].scim_id) if has_previous and rows else "",
+            "next_url": query_with(request.GET, after=rows[-1].scim_id) if has_next and rows else "",
+            "first_url": query_with(request.GET) or "?",
             "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "here": request.get_full_path(),
         },
@@ -173,9 +154,9 @@ def _people_url(value: str | None) -> str:
 
 @admin_required
 @require_POST
-def people_remove(request: HttpRequest, *, admin: Member) -> HttpResponse:
+def people_remove(request: PortalRequest) -> HttpResponse:
     """Bulk removal: the first POST asks for confirmation, the confirmed POST removes."""
-    organization = admin.organization
+    organization = request.admin.organization
     back = _people_url(request.POST.get("next"))
     ids = [i for i in (_parse_uuid(v) for v in request.POST.getlist("people")[:BULK_LIMIT]) if i]
     if not ids:
@@ -184,7 +165,7 @@ def people_remove(request: HttpRequest, *, admin: Member) -> HttpResponse:
     selected = list(
         Member.objects.filter(organization=organization, scim_id__in=ids).select_related("department", "location")
     )
-    to_remove = [m for m in selected if m.pk != admin.pk and m.admin_removed_at is None]
+    to_remove = [m for m in selected if m.pk != request.admin.pk and m.admin_removed_at is None]
     skipped = [m for m in selected if m not in to_remove]
     if request.POST.get("confirm") == "yes" and to_remove:
         removed = services.remove_members(organization, to_remove, by=Actor.admin(request.user))
@@ -197,7 +178,7 @@ def people_remove(request: HttpRequest, *, admin: Member) -> HttpResponse:
     return render(
         request,
         "organizations/people_remove.html",
-        {"nav": "people", "to_remove": to_remove, "skipped": skipped, "admin": admin, "back": back},
+        {"nav": "people", "to_remove": to_remove, "skipped": skipped, "back": back},
     )
 
 
@@ -230,8 +211,8 @@ def _name_options(organization: Organization) -> dict[str, list[str]]:
 
 
 @admin_required
-def person(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person(request: PortalRequest, scim_id: uuid.UUID) -> HttpResponse:
+    organization = request.admin.organization
     member = _person_or_404(organization, scim_id)
     form = MemberForm(request.POST if request.method == "POST" else None, organization=organization, member=member)
     if request.method == "POST" and form.is_valid():
@@ -264,7 +245,7 @@ def person(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpRe
             "form": form,
             "history": history[:HISTORY_LIMIT],
             "history_truncated": len(history) > HISTORY_LIMIT,
-            "is_self": member.pk == admin.pk,
+            "is_self": member.pk == request.admin.pk,
             "retention_days": settings.EVENT_RETENTION_DAYS,
             **_name_options(organization),
         },
@@ -272,8 +253,8 @@ def person(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpRe
 
 
 @admin_required
-def person_new(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person_new(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     form = MemberForm(request.POST if request.method == "POST" else None, organization=organization)
     if request.method == "POST" and form.is_valid():
         values = form.values()
@@ -293,10 +274,10 @@ def person_new(request: HttpRequest, *, admin: Member) -> HttpResponse:
 
 
 @admin_required
-def person_remove(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person_remove(request: PortalRequest, scim_id: uuid.UUID) -> HttpResponse:
+    organization = request.admin.organization
     member = _person_or_404(organization, scim_id)
-    if member.pk == admin.pk:
+    if member.pk == request.admin.pk:
         messages.error(request, "You cannot remove yourself: ask another admin of your organization.")
         return redirect("person", scim_id=member.scim_id)
     if member.admin_removed_at is not None:
@@ -312,8 +293,8 @@ def person_remove(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) ->
 
 
 @admin_required
-def person_restore(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def person_restore(request: PortalRequest, scim_id: uuid.UUID) -> HttpResponse:
+    organization = request.admin.organization
     member = _person_or_404(organization, scim_id)
     if member.admin_removed_at is None:
         messages.info(request, f"{member} was not removed by an admin: there is nothing to restore.")
@@ -332,75 +313,12 @@ def person_restore(request: HttpRequest, scim_id: uuid.UUID, *, admin: Member) -
     return render(request, "organizations/person_confirm.html", {"nav": "people", "member": member, "verb": "restore"})
 
 
-# -- Provisioning activity -------------------------------------------------------------
-
-
-@admin_required
-def provisioning(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
-    filters = ActivityFilterForm(request.GET)
-    range_key = filters.value("range", "24h")
-    now = timezone.now()
-    health = reports.integration_health(organization, now=now)
-    counts = reports.activity_counts(organization, now=now)
-    chart = reports.activity_chart(
-        reports.activity_buckets(organization, range_key=range_key, now=now), range_key=range_key
-    )
-
-    events = Event.objects.filter(organization=organization, created_at__gte=now - reports.RANGES[range_key])
-    action = filters.value("action")
-    if action:
-        events = events.filter(action__in=reports.ACTION_GROUPS[action])
-    source = filters.value("source")
-    if source:
-        events = events.filter(actor_kind=source)
-    if filters.value("failures", False):
-        events = events.filter(reports.FAILED)
-    if filters.value("order", "newest") == "failures":
-        events = events.annotate(failed_first=Case(When(reports.FAILED, then=Value(0)), default=Value(1))).order_by(
-            "failed_first", "-created_at", "-id"
-        )
-    else:
-        events = events.order_by("-created_at", "-id")
-    try:
-        page = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        page = 1
-    if page > 1_000_000:  # past any retained activity, and an offset the database cannot take
-        return HttpResponseBadRequest("page must be a number from 1 to 1000000.")
-    offset = (page - 1) * EVENTS_PER_PAGE
-    rows = list(events.annotate(member_scim_id=F("member__scim_id"))[offset : offset + EVENTS_PER_PAGE + 1])
-    for event in rows:
-        event.label = reports.action_label(event.action)
-        event.status_text = reports.status_phrase(event.status)
-    return render(
-        request,
-        "organizations/provisioning.html",
-        {
-            "nav": "provisioning",
-            "organization": organization,
-            "filters": filters,
-            "range_key": range_key,
-            "range_label": dict(RANGE_CHOICES)[range_key],
-            "health": health,
-            "counts": counts,
-            "chart": chart,
-            "events": rows[:EVENTS_PER_PAGE],
-            "page": page,
-            "previous_url": _query_with(request.GET, page=page - 1) if page > 1 else "",
-            "next_url": _query_with(request.GET, page=page + 1) if len(rows) > EVENTS_PER_PAGE else "",
-            "range_urls": [(key, label, _query_with(request.GET, range=key)) for key, label in RANGE_CHOICES],
-            "retention_days": settings.EVENT_RETENTION_DAYS,
-        },
-    )
-
-
 # -- Headcount reports ------------------------------------------------------------------
 
 
 @admin_required
-def headcount_report(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def headcount_report(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     counts = reports.headcounts(organization)
     by_department, by_location = counts["department"], counts["location"]
     crosstab = reports.crosstab(counts["department_location"])
@@ -413,8 +331,8 @@ def headcount_report(request: HttpRequest, *, admin: Member) -> HttpResponse:
             "total": sum(row.count for row in by_department),
             "by_department": by_department,
             "by_location": by_location,
-            "department_chart": reports.bar_chart(by_department),
-            "location_chart": reports.bar_chart(by_location),
+            "department_chart": charts.bar_chart(by_department),
+            "location_chart": charts.bar_chart(by_location),
             "crosstab": crosstab,
         },
     )
@@ -433,12 +351,12 @@ def _csv_cell(value: str) -> str:
 
 
 @admin_required
-def headcount_csv(request: HttpRequest, *, admin: Member) -> HttpResponse:
-    organization = admin.organization
+def headcount_csv(request: PortalRequest) -> HttpResponse:
+    organization = request.admin.organization
     by = request.GET.get("by", "department")
     if by not in reports.HEADCOUNT_BY:
         return HttpResponseBadRequest("by must be one of: department, location, department_location.")
-    rows = reports.headcount(organization, by=by)
+    rows = reports.headcounts(organization)[by]
     filename = f"{organization.slug}-headcount-by-{by.replace('_', '-')}-{timezone.localdate():%Y-%m-%d}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

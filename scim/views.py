@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -23,6 +22,7 @@ from rest_framework.utils.json import strict_constant as json_strict_constant
 from rest_framework.views import APIView
 
 from keys.services import hold_key, record_key_use, record_rejected_key
+from keys.tenant_url import tenant_url
 from organizations.models import Member, Organization
 from organizations.services import Actor, delete_scim_member, provision_member, record_event
 from preciate.limits import client_address
@@ -158,7 +158,7 @@ class ScimView(APIView):
         return scim_exception_handler
 
     def base_url(self) -> str:
-        return settings.SCIM_BASE_URL.rstrip("/") or self.request.build_absolute_uri("/api/v1/scim")
+        return tenant_url(self.request)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -10,9 +10,10 @@ from django.test import Client
 
 from keys import services
 from keys.models import ScimKey
-from organizations.models import Event, Organization
+from organizations.models import Organization
 from organizations.services import Actor
 from organizations.support import create_support_user
+from tests.trail import entry, trail
 
 CHANGELIST = "/admin/keys/scimkey/"
 KEY = re.compile(r"prc_[A-Za-z0-9_-]{43}")
@@ -80,9 +81,9 @@ def test_support_revokes_selected_keys(support_client, sam, org, other_org, acme
     assert b"Revoked 1 keys." in response.content
     assert services.organization_for_key(acme_key) is None
     assert services.organization_for_key(globex_key) == other_org
-    event = Event.objects.get(organization=org, action="key.revoked")
-    assert event.actor_kind == "support"
-    assert event.actor_user == sam
+    assert trail(org, action="key.revoked") == [
+        entry("key.revoked", by=Actor.support(sam), summary=f"Secret key …{acme_key[-4:]} revoked")
+    ]
 
 
 def test_support_with_view_rights_only_cannot_revoke(org, acme_key):

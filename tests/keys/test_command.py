@@ -6,7 +6,8 @@ from django.core.management.base import CommandError
 
 from keys import services
 from keys.management.commands.issue_scim_key import Command
-from organizations.models import Event
+from organizations.services import Actor
+from tests.trail import entry, trail
 
 
 def test_it_prints_the_new_key_and_nothing_else(org):
@@ -16,9 +17,9 @@ def test_it_prints_the_new_key_and_nothing_else(org):
     key = output.removesuffix("\n")
     assert output == key + "\n"
     assert services.organization_for_key(key) == org
-    event = Event.objects.get(organization=org, action="key.generated")
-    assert event.actor_kind == "command"
-    assert key not in event.summary
+    assert trail(org) == [
+        entry("key.generated", by=Actor.command("issue_scim_key"), summary=f"Secret key …{key[-4:]} generated")
+    ]
 
 
 def test_it_kills_the_previous_key(org):

@@ -14,6 +14,7 @@ from keys import services
 from keys.models import ScimKey
 from organizations.models import Event, Organization
 from organizations.services import Actor
+from tests.trail import entry, trail
 
 COMMAND = Actor.command("tests")
 
@@ -59,9 +60,7 @@ def test_only_the_digest_is_stored(org, alice):
 
 def test_generating_writes_an_audit_event_with_the_hint_never_the_key(org, alice, admin):
     key = services.regenerate_key(org, by=alice)
-    event = Event.objects.get(organization=org, action="key.generated")
-    assert event.actor_user == admin.user
-    assert f"…{key[-4:]}" in event.summary
+    assert trail(org) == [entry("key.generated", by=alice, summary=f"Secret key …{key[-4:]} generated")]
     assert key not in str(list(Event.objects.values()))
 
 
@@ -191,8 +190,9 @@ def test_revoking_kills_the_key_and_says_so_in_the_audit_trail(org, alice):
     assert services.revoke_key(org, by=alice) is True
     assert services.organization_for_key(key) is None
     assert services.organization_for_retired_key(key) == org
-    event = Event.objects.get(organization=org, action="key.revoked")
-    assert event.summary == f"Secret key …{key[-4:]} revoked"
+    assert trail(org, action="key.revoked") == [
+        entry("key.revoked", by=alice, summary=f"Secret key …{key[-4:]} revoked")
+    ]
     assert not ScimKey.objects.get(organization=org).is_active
 
 

@@ -58,13 +58,13 @@ def _hand_added(organization: Organization, user_name: str, **values: str) -> Me
 def test_a_name_with_letters_python_and_postgresql_lowercase_differently_is_one_record_in_any_case(
     org, text, other_case
 ):
-    department = services.department_named(org, text)
-    location = services.location_named(org, text)
+    department = services.get_or_create_department(org, text)
+    location = services.get_or_create_location(org, text)
 
-    assert services.department_named(org, text) == department
-    assert services.department_named(org, other_case) == department
-    assert services.location_named(org, text) == location
-    assert services.location_named(org, other_case) == location
+    assert services.get_or_create_department(org, text) == department
+    assert services.get_or_create_department(org, other_case) == department
+    assert services.get_or_create_location(org, text) == location
+    assert services.get_or_create_location(org, other_case) == location
     assert Department.objects.filter(organization=org).count() == 1
     assert Location.objects.filter(organization=org).count() == 1
 

@@ -76,3 +76,12 @@ def test_support_changes_where_locations_come_from_through_an_audited_action(sup
     assert org.location_source == "city"
     event = Event.objects.get(organization=org, action="organization.updated")
     assert event.actor_kind == "support"
+
+
+@pytest.mark.parametrize("query", ["Needle@ACME.example", "needle", "Nee", "Ada Lov", "Lovelace", "ovelace", "acme"])
+def test_support_finds_the_people_the_directory_finds_for_the_same_words(support_client, org, admin_client, query):
+    MemberFactory(organization=org, user_name="needle@acme.example", given_name="Ada", family_name="Lovelace")
+    MemberFactory(organization=org, user_name="hay@acme.example", given_name="Grace", family_name="Hopper")
+    directory = admin_client.get("/web/admin/people", {"q": query}).context["people"]
+    support = support_client.get("/admin/organizations/member/", {"q": query}).context["cl"].result_list
+    assert {m.user_name for m in support} == {m.user_name for m in directory}

@@ -8,6 +8,7 @@ from organizations import services
 from organizations.models import Event, Member, Organization
 from organizations.services import Actor, ProvisionedUser
 from tests.factories import DepartmentFactory, LocationFactory, MemberFactory
+from tests.trail import entry, trail
 
 IDP = Actor.idp("Microsoft Entra ID")
 SETUP = Actor.command("tests")
@@ -294,7 +295,7 @@ def test_a_persons_history_is_bounded_and_costs_the_same_queries_however_long(
     assert response.context["history_truncated"]
 
 
-def test_an_admin_edits_a_hand_added_persons_title_department_and_location(admin, admin_client, ada):
+def test_an_admin_edits_a_hand_added_persons_title_department_and_location(org, admin, admin_client, ada):
     response = admin_client.post(
         f"/web/admin/people/{ada.scim_id}",
         {
@@ -311,9 +312,20 @@ def test_an_admin_edits_a_hand_added_persons_title_department_and_location(admin
     assert response.status_code == 302
     ada.refresh_from_db()
     assert (ada.title, ada.department.name, ada.location.name) == ("Principal Engineer", "Research", "London")
-    event = Event.objects.filter(member=ada, action="member.updated").get()
-    assert event.actor_kind == "admin" and event.actor_user == admin.user
-    assert "title changed from Engineer to Principal Engineer" in event.summary
+    assert trail(org, member=ada, action="member.updated") == [
+        entry(
+            "member.updated",
+            by=Actor.admin(admin.user),
+            user_name="ada@acme.example",
+            summary="title changed from Engineer to Principal Engineer; department changed from Engineering to "
+            "Research; location changed from Lyon to London",
+            changes={
+                "title": ["Engineer", "Principal Engineer"],
+                "department": ["Engineering", "Research"],
+                "location": ["Lyon", "London"],
+            },
+        )
+    ]
 
 
 def test_a_taken_username_is_shown_on_the_form_and_nothing_typed_is_lost(admin_client, ada):
@@ -413,8 +425,14 @@ def test_a_confirmed_removal_removes_through_the_services_and_keeps_the_record(a
     assert response.status_code == 302
     ada.refresh_from_db()
     assert ada.state == "removed_by_admin" and ada.admin_removed_by == admin.user
-    event = Event.objects.get(member=ada, action="member.removed")
-    assert event.actor_kind == "admin" and event.actor_user == admin.user
+    assert trail(ada.organization, member=ada, action="member.removed") == [
+        entry(
+            "member.removed",
+            by=Actor.admin(admin.user),
+            user_name="ada@acme.example",
+            summary="Removed by alice.admin@acme.example",
+        )
+    ]
     page = names_on(admin_client.get(f"/web/admin/people/{ada.scim_id}"))
     assert "Removed by alice.admin@acme.example" in page and "Restore" in page
 

@@ -55,12 +55,23 @@ def test_it_deletes_a_backlog_larger_than_one_batch(org):
     assert not Event.objects.filter(created_at__lt=timezone.now() - timedelta(days=90)).exists()
 
 
-def test_pruning_keeps_the_people_whose_history_it_trims(org):
-    member = services.create_member(org, by=ENTRA, user_name="ada@acme.example")
-    Event.objects.filter(member=member).update(created_at=timezone.now() - timedelta(days=100))
-    prune()
-    assert Member.objects.filter(pk=member.pk).exists()
-    assert not Event.objects.filter(member=member).exists()
+def test_pruning_keeps_the_people_whose_history_it_trims(org, admin_client):
+    ada = services.create_member(org, by=ENTRA, user_name="ada@acme.example", given_name="Ada", department="Research")
+    Event.objects.filter(member=ada).update(created_at=timezone.now() - timedelta(days=100))
+    services.update_member(ada, by=ENTRA, title="Engineer")
+    before = Member.objects.filter(pk=ada.pk).values().get()
+
+    assert prune() == "Pruned 1 event older than 90 days.\n"
+
+    # Ada herself is untouched, to the last column (updated_at included, so SCIM's ETag holds),
+    # and her page still shows her with the history younger than the retention.
+    assert Member.objects.filter(pk=ada.pk).values().get() == before
+    page = admin_client.get(f"/web/admin/people/{ada.scim_id}")
+    assert [(event.action, event.summary) for event in page.context["history"]] == [
+        ("member.updated", "title set to Engineer")
+    ]
+    directory = admin_client.get("/web/admin/people", {"q": "Ada"}).context["people"]
+    assert [person.user_name for person in directory] == ["ada@acme.example"]
 
 
 def test_nothing_to_prune_says_so(db):

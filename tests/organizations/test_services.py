@@ -8,6 +8,7 @@ from organizations import services
 from organizations.models import Department, Event, Member
 from organizations.services import Actor
 from tests.factories import MemberFactory
+from tests.trail import entry, trail
 
 ADMIN = Actor.command("tests")
 
@@ -19,6 +20,27 @@ def test_it_creates_a_member_with_department_and_location_created_on_first_use(o
     assert member.department.name == "Engineering"
     assert member.location.name == "Lyon"
     assert Event.objects.filter(member=member, action="member.created").exists()
+
+
+def test_a_department_and_location_created_on_first_use_are_recorded_in_the_persons_event(org):
+    services.create_member(org, by=ADMIN, user_name="ada@acme.example", department="Engineering", location="Lyon")
+    assert trail(org) == [
+        entry(
+            "member.created",
+            by=ADMIN,
+            user_name="ada@acme.example",
+            summary="Created by tests",
+            changes={"department": ["", "Engineering"], "location": ["", "Lyon"]},
+        )
+    ]
+
+
+def test_a_blank_department_or_location_clears_it_and_creates_nothing(org):
+    member = services.create_member(org, by=ADMIN, user_name="ada@acme.example", department="Sales", location="Lyon")
+    services.update_member(member, by=ADMIN, department="  ", location="")
+    member.refresh_from_db()
+    assert (member.department, member.location) == (None, None)
+    assert list(Department.objects.filter(organization=org).values_list("name", flat=True)) == ["Sales"]
 
 
 def test_it_matches_departments_case_insensitively_within_an_organization(org, other_org):

@@ -10,10 +10,12 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from organizations.models import Event, Organization
+from organizations.services import Actor
 from scim.users import etag
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import MemberFactory
 from tests.organizations.conftest import SAM
+from tests.trail import entry, trail
 
 
 @pytest.fixture
@@ -121,11 +123,14 @@ def test_support_renaming_an_organization_lands_in_its_trail_as_support(sam_clie
     assert response.status_code == 302
     org.refresh_from_db()
     assert (org.name, org.slug) == ("Acme Industries", "acme-industries")
-    event = Event.objects.get(organization=org, action="organization.updated")
-    assert event.actor_kind == "support"
-    assert event.actor_user == sam
-    assert event.changes == {"name": ["Acme Corp", "Acme Industries"], "slug": ["acme", "acme-industries"]}
-    assert "name changed from Acme Corp to Acme Industries" in event.summary
+    assert trail(org, action="organization.updated") == [
+        entry(
+            "organization.updated",
+            by=Actor.support(sam),
+            summary="name changed from Acme Corp to Acme Industries; slug changed from acme to acme-industries",
+            changes={"name": ["Acme Corp", "Acme Industries"], "slug": ["acme", "acme-industries"]},
+        )
+    ]
 
 
 def test_saving_an_organization_unchanged_records_nothing(sam_client, org):

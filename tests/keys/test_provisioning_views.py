@@ -1,4 +1,4 @@
-"""Provisioning activity and the portal home's integration summary."""
+"""The Provisioning page and the portal home: activity, and the integration health they show (keys/health.py)."""
 
 from datetime import timedelta
 

@@ -1,6 +1,12 @@
-from django.conf import settings
+"""`manage.py seed_demo`: the demo organization `make run` serves, and how to connect it.
+
+It lives in keys, not organizations, because it prints the Tenant URL (keys/tenant_url.py);
+the demo data itself is organizations/demo.py.
+"""
+
 from django.core.management.base import BaseCommand
 
+from keys.tenant_url import tenant_url_at
 from organizations.demo import (
     DEMO_ADMIN_EMAIL,
     DEMO_ADMIN_PASSWORD,
@@ -22,14 +28,13 @@ class Command(BaseCommand):
     def handle(self, *args, base_url: str, **options) -> None:
         organization = ensure_demo_organization()
         ensure_demo_support_user()
-        tenant_url = settings.SCIM_BASE_URL or f"{base_url}/api/v1/scim"
         port_argument = "" if base_url == DEFAULT_BASE_URL else f" --base-url {base_url}"
         self.stdout.write(
             f"\nDemo organization: {organization.name} ({organization.slug})\n"
             f"  Portal:      {base_url}/web/login\n"
             f"  Admin email: {DEMO_ADMIN_EMAIL}\n"
             f"  Password:    {DEMO_ADMIN_PASSWORD}\n"
-            f"  Tenant URL:  {tenant_url}\n"
+            f"  Tenant URL:  {tenant_url_at(base_url)}\n"
             f"  Get the secret key on {base_url}/web/admin/keys\n"
             f"\nPreciate support (Django admin, not a superuser)\n"
             f"  Admin site:    {base_url}/admin/\n"
