@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: run test lint fmt check migrations-check install
+.PHONY: run test lint fmt check migrations-check install bench
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,8 @@ migrations-check: $(STAMP)
 	SECRET_KEY=check $(BIN)/python manage.py makemigrations --check --dry-run
 
 check: lint migrations-check test
+
+# Entra's cycles against gunicorn on a throwaway PostgreSQL database, next to a bare Django
+# view (docs/performance.md); e.g. BENCH_ARGS="--users 2000 --clients 8,16,32".
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
