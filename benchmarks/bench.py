@@ -41,6 +41,7 @@ import os
 import queue
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -767,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     if not reuse:
         admin_sql(f'CREATE DATABASE "{args.db_name}"')
     log_dir = Path(tempfile.mkdtemp(prefix="preciate-bench-"))
+    keep_logs = True
     try:
         setup_django(url)
         from django.core.management import call_command
@@ -781,6 +783,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = run_sizes(args, url, log_dir) if args.sizes else run_cycles(args, url, log_dir)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2))
+        # The server logs are evidence only when something failed.
+        keep_logs = any(row.get("errors") for row in rows)
     finally:
         from django.db import connections
 
@@ -790,6 +794,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             admin_sql(f'DROP DATABASE IF EXISTS "{args.db_name}" WITH (FORCE)')
             log(f"dropped database {args.db_name}")
+            for credentials in Path(tempfile.gettempdir()).glob(f"preciate-bench-{args.db_name}-size-*.json"):
+                credentials.unlink()
+        if keep_logs:
+            log(f"server logs kept in {log_dir}")
+        else:
+            shutil.rmtree(log_dir, ignore_errors=True)
     return 0
 
 
