@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: run test lint fmt check migrations-check install fuzz
+.PHONY: run test lint fmt check migrations-check install fuzz bench
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,8 @@ check: lint migrations-check test
 # The long fuzz run (docs/security.md, Fuzzing): over 100,000 generated SCIM requests.
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
+
+# Entra's cycles against gunicorn on a throwaway PostgreSQL database, next to a bare Django
+# view (docs/performance.md); e.g. BENCH_ARGS="--users 2000 --clients 8,16,32".
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/preciate_bench SECRET_KEY=bench DEBUG=0 \\
         .venv/bin/python benchmarks/seed.py --people 300000 --org bench
 
-People, their email rows, events, departments and locations go in through PostgreSQL ``COPY``;
+People, events, departments and locations go in through PostgreSQL ``COPY`` (email rows by one
+INSERT … SELECT from the people; 1,000,000 people in a few minutes, see docs/performance.md);
 organizations, admin logins and SCIM keys go through the services like any other
 caller. The people are those of ``benchmarks/dataset.py``, so the load generator can
 address them by index without reading the database. Credentials (the SCIM keys, the
@@ -70,7 +71,6 @@ MEMBER_COLUMNS = (
     "created_at",
     "updated_at",
 )
-EMAIL_COLUMNS = ("organization_id", "member_id", "value", "type", "primary")
 EVENT_COLUMNS = (
     "organization_id",
     "member_id",
@@ -164,10 +164,19 @@ def member_rows(
         )
 
 
-def email_rows(organization: Organization, people: int, *, base_id: int) -> Iterator[tuple[Any, ...]]:
-    """The MemberEmail row per person that provisioning writes for Entra's one work email."""
-    for index in range(people):
-        yield (organization.id, base_id + index, dataset.person(organization.slug, index).email, "work", True)
+def copy_emails(organization: Organization) -> int:
+    """The MemberEmail row per person that provisioning writes for Entra's one work email.
+
+    Set-based from the member rows just copied (their ``email`` is the person's one work
+    email), so a million people are not generated in Python a second time.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO organizations_memberemail (organization_id, member_id, value, type, "primary") '
+            "SELECT organization_id, id, email, 'work', true FROM organizations_member WHERE organization_id = %s",
+            [organization.id],
+        )
+        return cursor.rowcount
 
 
 def event_rows(
@@ -312,7 +321,7 @@ def seed_organization(slug: str, people: int, *, recent_events: int, now: dateti
                 now=now,
             ),
         )
-        copy_rows("organizations_memberemail", EMAIL_COLUMNS, email_rows(organization, people, base_id=base_id))
+        copy_emails(organization)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('organizations_member', 'id'), "
