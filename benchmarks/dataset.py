@@ -19,7 +19,7 @@ NAMESPACE = uuid.UUID("5d0c7e3a-3f0b-4f5e-9d62-6f1b1c0b9e11")
 # Each manager has about this many direct reports: a tree about six levels deep at 300k.
 FAN_OUT = 8
 
-# Shares of the population in each state (product.md: removed, not erased).
+# Shares of the population in each state (docs/protocol.md#removed-not-erased).
 DEACTIVATED = 0.10  # idp_active = false: Entra disabled or unassigned them
 ADMIN_REMOVED = 0.01  # an admin removed them in the portal; later syncs keep that
 SCIM_DELETED = 0.005  # Entra sent DELETE: the resource is retired

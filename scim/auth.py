@@ -1,4 +1,4 @@
-"""Bearer-key authentication: the key identifies the organization, and wrong keys are throttled per address."""
+"""Bearer-key authentication: the key identifies the organization (docs/protocol.md#the-key-identifies-the-organization), and wrong keys are throttled per address."""
 
 import logging
 import time
