@@ -19,6 +19,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 # `make run` sets DEBUG for its own processes only. The management commands a reader runs
 # beside it, on the same embedded SQLite file with DEBUG and DATABASE_URL unset, get the
 # development key too; nothing that serves requests does (gunicorn, runserver), nor
@@ -30,7 +31,7 @@ _serves_nothing = _command in _offline or any(
 )
 _fresh_clone = not {"DEBUG", "DATABASE_URL"} & os.environ.keys()
 if DEBUG or (_serves_nothing and _fresh_clone and "--deploy" not in sys.argv):
-    SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
+    SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 else:
     SECRET_KEY = env("SECRET_KEY")
 
@@ -220,9 +221,12 @@ AXES_ENABLE_ADMIN = False
 # comes from Microsoft's shared addresses, so the limit is generous; a valid key is never counted.
 SCIM_AUTH_FAILURE_LIMIT = env.int("SCIM_AUTH_FAILURE_LIMIT", default=30)
 SCIM_AUTH_FAILURE_WINDOW = env.int("SCIM_AUTH_FAILURE_WINDOW", default=300)
-if DEBUG and not CACHE_URL:
-    # One `make run` process shares its local-memory counters with itself; production sets REDIS_URL.
+if not CACHE_URL and (DEBUG or SECRET_KEY == DEVELOPMENT_SECRET_KEY):
+    # `make run` and the commands run beside it on a fresh clone: one process shares its
+    # local-memory counters with itself. Production sets REDIS_URL, or axes warns.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+# Its start-up banner on every command's stderr says nothing an operator acts on.
+AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
