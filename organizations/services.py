@@ -92,13 +92,22 @@ def create_organization(
     by: Actor,
     admin_email: str | None = None,
     admin_password: str | None = None,
+    admin_given_name: str = "",
+    admin_family_name: str = "",
 ) -> Organization:
     if Organization.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"An organization with slug {slug!r} already exists."})
     organization = Organization.objects.create(slug=slug, name=name)
     record_event(organization, by=by, action="organization.created", summary=f"Organization {name} created")
     if admin_email:
-        create_admin(organization, email=admin_email, password=admin_password, by=by)
+        create_admin(
+            organization,
+            email=admin_email,
+            password=admin_password,
+            by=by,
+            given_name=admin_given_name,
+            family_name=admin_family_name,
+        )
     return organization
 
 
