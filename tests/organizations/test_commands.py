@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from organizations.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
 from keys.services import regenerate_key
+from organizations.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
 from organizations.models import Member, Organization
 from organizations.services import Actor
 
