@@ -9,7 +9,8 @@ import json
 import logging
 import math
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -30,8 +31,8 @@ from scim import schemas
 from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization
 from scim.errors import ScimError, scim_exception_handler
 from scim.filters import FilterError, filter_to_q, sort_field
-from scim.patch import apply_operations, json_size, normalise_operations
-from scim.users import etag, from_resource, to_resource
+from scim.patch import apply_operations, normalise_operations
+from scim.users import etag, normalise, read, to_resource
 
 logger = logging.getLogger(__name__)
 
@@ -341,7 +342,7 @@ class UserList(ScimView):
         sort_by = params.get("sortBy")
         try:
             order = sort_field(str(sort_by)) if sort_by else "id"
-        except (ValueError, FilterError):
+        except FilterError:
             raise ScimError(400, f"sortBy {sort_by!r} is not a sortable attribute.", "invalidValue") from None
         if str(params.get("sortOrder") or "ascending").lower() == "descending":
             order = f"-{order}"
@@ -366,10 +367,11 @@ class UserList(ScimView):
         return Response(schemas.list_response(resources, total=total, start_index=start_index))
 
     def post(self, request: Request) -> Response:
+        """Create the user (RFC 7644 §3.3): parse → hold the key → provision → answer."""
         organization: Organization = request.auth
         if isinstance(request.data, dict):
             self.scim_user_name = str(request.data.get("userName", ""))[:255]
-        user = from_resource(organization, request.data)
+        user = read(organization, normalise(request.data))
         with transaction.atomic():
             self.hold_key(organization)
             member, _created = provision_member(organization, user, by=_idp_actor(request))
@@ -400,41 +402,43 @@ class UserDetail(ScimView):
         return Response(resource, headers={"ETag": etag(member)})
 
     def put(self, request: Request, scim_id: str) -> Response:
-        """Replace the user (RFC 7644 §3.5.1): attributes not sent are cleared. Okta updates this way."""
-        resource = request.data
-        # Every refusal of the body itself is answered here, before the transaction and its locks.
-        from_resource(request.auth, resource)
-        return self.update(request, scim_id, lambda current: resource)
+        """Replace the user (RFC 7644 §3.5.1): attributes not sent are cleared. Okta updates this way.
+
+        parse and validate → lock (key, member) → compute → write → answer.
+        """
+        organization: Organization = request.auth
+        resource = normalise(request.data)
+        user = read(organization, resource)
+        with transaction.atomic():
+            self.hold_key(organization)
+            member = self.get_member(organization, scim_id, for_update=True)
+            self.check_if_match(request, member)
+            if "active" not in resource:
+                # A PUT that does not say keeps the leaver a leaver (see ``read``).
+                user = replace(user, active=member.idp_active)
+            provision_member(organization, user, by=_idp_actor(request), member=member)
+        # provision_member updated this instance (fields, relations, updated_at) in place.
+        return self.user_response(member)
 
     def patch(self, request: Request, scim_id: str) -> Response:
-        """Apply a PatchOp (RFC 7644 §3.5.2): all operations or none."""
-        # Parsed and checked before the transaction; only applying them runs under the locks.
-        operations = normalise_operations(request.data)
-        return self.update(request, scim_id, lambda current: apply_operations(current, operations), patching=True)
+        """Apply a PatchOp (RFC 7644 §3.5.2), all operations or none, once, to the stored resource.
 
-    def update(
-        self,
-        request: Request,
-        scim_id: str,
-        new_resource: Callable[[dict[str, Any]], Any],
-        *,
-        patching: bool = False,
-    ) -> Response:
-        """Read the user under a row lock, compute what the IdP wants, provision it, answer it."""
+        parse → lock (key, member) → compute (apply, read) → write → answer.
+        """
         organization: Organization = request.auth
+        operations = normalise_operations(request.data)
         with transaction.atomic():
             self.hold_key(organization)
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
             current = to_resource(member, base_url=self.base_url())
-            user = from_resource(
+            user = read(
                 organization,
-                new_resource(current),
+                apply_operations(current, operations),
                 current_active=member.idp_active,
-                current_size=json_size(current) if patching else 0,
+                current=current,
             )
             provision_member(organization, user, by=_idp_actor(request), member=member)
-        # provision_member updated this instance (fields, relations, updated_at) in place.
         return self.user_response(member)
 
     def delete(self, request: Request, scim_id: str) -> Response:
