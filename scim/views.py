@@ -219,7 +219,8 @@ class ScimView(APIView):
         query = self.member_query(organization)
         if for_update:
             query = query.select_for_update(of=("self",))
-        member = query.filter(scim_id=parsed).first()
+        # scim_id is unique: no ORDER BY, which first() would add and compile on every request.
+        member = next(iter(query.filter(scim_id=parsed).order_by()[:1]), None)
         if member is None:
             raise ScimError(404, f"User {scim_id} not found.")
         member.organization = organization  # already loaded: spare the services a query
