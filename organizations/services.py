@@ -294,9 +294,9 @@ def _summarize(changed: dict[str, list[str]]) -> str:
 
 
 def _save_unique(member: Member, fields: list[str] | None = None) -> None:
+    """Save inside the caller's transaction, which an IntegrityError ends: its atomic block rolls back."""
     try:
-        with transaction.atomic():
-            member.save(update_fields=fields)
+        member.save(update_fields=fields)
     except IntegrityError as exc:
         raise UserNameTaken(
             {"user_name": f"Another person of this organization already has the userName {member.user_name}."}
@@ -324,8 +324,7 @@ def _own_email(member: Member) -> list[Email]:
 # -- People: added, edited, removed and restored ---------------------------------------
 
 
-@transaction.atomic
-def create_member(
+def _create_member(
     organization: Organization,
     *,
     by: Actor,
@@ -362,6 +361,10 @@ def create_member(
         changes={k: ["", _describe(getattr(member, k))] for k in values if getattr(member, k)},
     )
     return member
+
+
+# provision_member runs the body inside its caller's transaction, without a savepoint.
+create_member = transaction.atomic(_create_member)
 
 
 @transaction.atomic
@@ -457,12 +460,9 @@ def _manager_for(organization: Organization, manager_id: str | None, member: Mem
     return manager
 
 
-def _set_active(member: Member, active: bool, *, by: Actor) -> None:
-    if member.idp_active == active:
-        return
-    member.idp_active = active
-    member.save(update_fields=["idp_active", "updated_at"])
-    if active:
+def _record_active(member: Member, *, by: Actor) -> None:
+    """The event for the IdP's change of ``member.idp_active``, already saved."""
+    if member.idp_active:
         summary = "Reactivated by the identity provider"
         if member.admin_removed_at is not None:
             summary += " (stays removed: an admin removed this person)"
@@ -477,7 +477,8 @@ def _set_active(member: Member, active: bool, *, by: Actor) -> None:
         )
 
 
-@transaction.atomic
+# No savepoint: a SCIM write's view owns the transaction, and a failure here fails it whole.
+@transaction.atomic(savepoint=False)
 def provision_member(
     organization: Organization, user: ProvisionedUser, *, by: Actor, member: Member | None = None
 ) -> tuple[Member, bool]:
@@ -486,7 +487,9 @@ def provision_member(
     Without ``member`` (a SCIM POST): a person of that userName added by hand is adopted,
     a person whose SCIM resource was deleted returns (rehire, history kept), and an
     IdP-managed person raises UserNameTaken. An admin's removal is never lifted here.
-    Nothing is written when the IdP resends what Preciate already has.
+    Nothing is written when the IdP resends what Preciate already has; everything else is
+    one UPDATE of the member (``member`` is updated in place), email rows only when the
+    emails changed, and the events.
     """
     values = dict(user.values)
     fields: list[str] = []
@@ -506,7 +509,7 @@ def provision_member(
             )
         if existing is None:
             values["manager"] = _manager_for(organization, user.manager_id, None)
-            member = create_member(
+            member = _create_member(
                 organization,
                 by=by,
                 user_name=user.user_name,
@@ -557,6 +560,10 @@ def provision_member(
         fields.append("scim_data")
     changed = _apply_fields(member, _resolve_places(member, values))
     fields += list(changed)
+    active_changed = member.idp_active != user.active
+    if active_changed:
+        member.idp_active = user.active
+        fields.append("idp_active")
     if fields:
         _save_unique(member, [*fields, "updated_at"])
     if emails_changed or created:
@@ -565,11 +572,12 @@ def provision_member(
         record_event(
             organization, by=by, action="member.updated", member=member, summary=_summarize(changed), changes=changed
         )
-    _set_active(member, user.active, by=by)
+    if active_changed:
+        _record_active(member, by=by)
     return member, created
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the SCIM view's transaction, as provision_member
 def delete_scim_member(member: Member, *, by: Actor) -> Member:
     """Retire the member's SCIM resource and remove them; the record and history stay."""
     member.scim_deleted_at = timezone.now()

@@ -21,12 +21,14 @@ turn a filter we cannot honour into "every member" (Entra then links the wrong p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Lower
@@ -36,9 +38,8 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
 from organizations.models import MemberEmail
-
-CORE_USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE_USER_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+from scim import attributes
+from scim.attributes import CORE_USER, ENTERPRISE_USER, as_bool
 
 __all__ = ["SORTABLE", "FilterError", "filter_to_q", "parse_filter", "sort_field"]
 
@@ -94,13 +95,30 @@ def parse_filter(expression: str) -> ast.Filter:
     if any(_SURROGATE.search(value) for value in values):
         raise FilterError(_LONE_SURROGATE)
     try:
+        template = _parse_template(text)
+    except _Unparseable:
+        raise FilterError(f"Cannot parse filter {_shown(expression)}; check quotes, brackets and operators.") from None
+    return _bind(template, values)
+
+
+class _Unparseable(Exception):
+    pass
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_template(text: str) -> ast.Filter:
+    """Parse a filter whose values are placeholders (``userName eq "v0"``), once per distinct text.
+
+    Entra's look-ups differ only in their values, so their templates repeat across requests.
+    The tree returned is shared by every later caller: ``_bind`` copies, nothing mutates it.
+    """
+    try:
         tree = SCIMParser().parse(SCIMLexer().tokenize(text))
     except Exception as exc:  # the library raises ValueError, its SCIMParserError, or sly errors
-        raise FilterError(f"Cannot parse filter {_shown(expression)}; check quotes, brackets and operators.") from exc
+        raise _Unparseable from exc
     if not isinstance(tree, ast.Filter):
-        raise FilterError(f"Cannot parse filter {_shown(expression)}; check quotes, brackets and operators.")
+        raise _Unparseable
     _check_size(tree)
-    _decode_values(tree, values)
     return _regroup(tree)
 
 
@@ -179,23 +197,25 @@ def _quote_bare_values(text: str, values: list[str]) -> str:
     return _BARE_VALUE.sub(placeholder, text)
 
 
-def _decode_values(node: object, values: list[str]) -> None:
+def _bind(node: Any, values: list[str]) -> Any:
+    """A copy of a template tree with each placeholder replaced by its value, typed (JSON literals too)."""
     if isinstance(node, ast.Filter):
-        _decode_values(node.expr, values)
-        _decode_values(node.namespace, values)
-    elif isinstance(node, ast.LogExpr):
-        _decode_values(node.expr1, values)
-        _decode_values(node.expr2, values)
-    elif isinstance(node, ast.AttrExpr):
-        _decode_values(node.attr_path, values)
+        namespace = _bind(node.namespace, values) if node.namespace is not None else None
+        return ast.Filter(_bind(node.expr, values), node.negated, namespace)
+    if isinstance(node, ast.LogExpr):
+        return ast.LogExpr(node.op, _bind(node.expr1, values), _bind(node.expr2, values))
+    if isinstance(node, ast.AttrExpr):
+        comp_value = None
         if node.comp_value is not None:
             raw = node.comp_value.value
             if raw.startswith("v") and raw[1:].isdigit():
-                node.comp_value.value = values[int(raw[1:])]
+                comp_value = ast.CompValue(values[int(raw[1:])])
             else:
-                node.comp_value.value = {"true": True, "false": False, "null": None}.get(raw, raw)
-    elif isinstance(node, ast.AttrPath) and isinstance(node.attr_name, ast.Filter):
-        _decode_values(node.attr_name, values)
+                comp_value = ast.CompValue({"true": True, "false": False, "null": None}.get(raw, raw))
+        return ast.AttrExpr(node.value, _bind(node.attr_path, values), comp_value)
+    if isinstance(node, ast.AttrPath) and isinstance(node.attr_name, ast.Filter):
+        return ast.AttrPath(_bind(node.attr_name, values), node.sub_attr, node.uri)
+    return node  # an AttrPath naming an attribute: no values, shared as it is
 
 
 def _is_chain(node: ast.Filter) -> bool:
@@ -251,29 +271,31 @@ class _Attribute:
     nullable: bool = False  # reached through a nullable foreign key
 
 
-_CORE: dict[str, _Attribute] = {
-    "username": _Attribute("userName", "text_ci", "user_name"),
-    "id": _Attribute("id", "uuid", "scim_id"),
-    "externalid": _Attribute("externalId", "text_exact", "external_id"),
-    "displayname": _Attribute("displayName", "text_ci", "display_name"),
-    "name.givenname": _Attribute("name.givenName", "text_ci", "given_name"),
-    "name.familyname": _Attribute("name.familyName", "text_ci", "family_name"),
-    "title": _Attribute("title", "text_ci", "title"),
-    "active": _Attribute("active", "bool", "idp_active"),
-    # Every email the IdP sent is a MemberEmail row; a value path matches within one row.
-    "emails.value": _Attribute("emails.value", "text_ci", "value", element="emails"),
-    "emails.type": _Attribute("emails.type", "text_ci", "type", element="emails"),
-    "emails.primary": _Attribute("emails.primary", "bool", "primary", element="emails"),
-    "meta.created": _Attribute("meta.created", "datetime", "created_at"),
-    "meta.lastmodified": _Attribute("meta.lastModified", "datetime", "updated_at"),
-}
-_ENTERPRISE: dict[str, _Attribute] = {
-    "department": _Attribute("department", "text_ci", "department__name", nullable=True),
-    "employeenumber": _Attribute("employeeNumber", "text_ci", "employee_number"),
-    "manager.value": _Attribute("manager.value", "uuid", "manager__scim_id", nullable=True),
-}
-# A multi-valued or reference attribute named without a sub-attribute means its "value".
-_ALIASES = {"emails": "emails.value", "manager": "manager.value"}
+def _filterable() -> dict[tuple[str | None, str], _Attribute]:
+    """Each filterable attribute of scim/attributes.py by (schema, lowered dotted name).
+
+    A multi-valued or reference attribute named without a sub-attribute means its "value".
+    """
+    found: dict[tuple[str | None, str], _Attribute] = {}
+    for schema, rows in attributes.SCHEMAS.items():
+        for a in rows:
+            for s in (None, *a.sub_attributes):
+                target = s or a
+                if target.filter is None:
+                    continue
+                name = f"{a.name}.{s.name}" if s is not None else a.name
+                kind = target.filter
+                if kind == "text":
+                    kind = "text_exact" if target.case_exact else "text_ci"
+                found[schema, name.lower()] = _Attribute(
+                    name, kind, target.filter_field or target.field or "", target.element, target.nullable
+                )
+                if s is not None and s.name == "value" and a.filter is None:
+                    found[schema, a.name.lower()] = found[schema, name.lower()]
+    return found
+
+
+_FILTERABLE_BY_NAME = _filterable()
 
 
 def _emails_exist(q: Q) -> Q:
@@ -285,35 +307,39 @@ def _emails_exist(q: Q) -> Q:
 # Value paths (`emails[...]`) open these element tables.
 _ELEMENTS = {"emails": _emails_exist}
 
-_FILTERABLE = ", ".join(a.name for a in _CORE.values()) + (
-    f", and {ENTERPRISE_USER_URN}:" + "department, employeeNumber, manager (also without the URN)"
+_FILTERABLE = (
+    ", ".join(a.name for (schema, key), a in _FILTERABLE_BY_NAME.items() if schema is None and key == a.name.lower())
+    + f", and {ENTERPRISE_USER}:"
+    + ", ".join(
+        key if key != a.name.lower() else a.name
+        for (schema, key), a in _FILTERABLE_BY_NAME.items()
+        if schema == ENTERPRISE_USER and "." not in key
+    )
+    + " (also without the URN)"
 )
 
 
 def _resolve(uri: str | None, parts: list[str], as_sent: str) -> _Attribute:
     """Find the attribute a filter names; attribute names and URNs are case-insensitive (RFC 7643 §2.1)."""
-    schemas: list[dict[str, _Attribute]]
+    unknown = FilterError(f'Unknown attribute "{as_sent}" in filter; filterable attributes are {_FILTERABLE}.')
+    if len(parts) > 2:
+        raise unknown
+    name, sub = parts[0], (parts[1] if len(parts) > 1 else None)
+    schemas: tuple[str | None, ...]
     if uri is None:
         # Entra's legacy read `id eq "…" and manager eq "…"` names manager without its URN.
-        schemas = [_CORE, _ENTERPRISE]
+        schemas = (None, ENTERPRISE_USER)
     else:
-        uri = uri.lower()
-        if uri not in (CORE_USER_URN.lower(), ENTERPRISE_USER_URN.lower()) and len(parts) > 1:
-            # Pre-2018 Entra wrote extension attributes with "." (`…:2.0:User.department`):
-            # the lexer then reads "User" as the attribute name.
-            uri, parts = f"{uri}:{parts[0].lower()}", parts[1:]
-        if uri == CORE_USER_URN.lower():
-            schemas = [_CORE]
-        elif uri == ENTERPRISE_USER_URN.lower():
-            schemas = [_ENTERPRISE]
-        else:
-            raise FilterError(f'Unknown schema "{uri}" in filter; filterable attributes are {_FILTERABLE}.')
-    key = ".".join(p.lower() for p in parts)
-    key = _ALIASES.get(key, key)
+        schema, name, sub = attributes.locate(uri, name, sub)
+        if schema not in (None, ENTERPRISE_USER):
+            shown = f"{uri}:{parts[0]}" if len(parts) > 1 else uri
+            raise FilterError(f'Unknown schema "{shown.lower()}" in filter; filterable attributes are {_FILTERABLE}.')
+        schemas = (schema,)
+    key = f"{name}.{sub}".lower() if sub is not None else name.lower()
     for schema in schemas:
-        if key in schema:
-            return schema[key]
-    raise FilterError(f'Unknown attribute "{as_sent}" in filter; filterable attributes are {_FILTERABLE}.')
+        if (schema, key) in _FILTERABLE_BY_NAME:
+            return _FILTERABLE_BY_NAME[schema, key]
+    raise unknown
 
 
 def _path_parts(path: ast.AttrPath) -> list[str]:
@@ -359,7 +385,7 @@ def _value_path(inner: ast.Filter, namespace: ast.AttrPath) -> Q:
 
 def _within(namespace: ast.AttrPath, element_q: Q) -> Q:
     """Wrap conditions on one element (``emails[...]``) so they hold for the same element."""
-    core = namespace.uri is None or namespace.uri.lower() == CORE_USER_URN.lower()
+    core = namespace.uri is None or namespace.uri.lower() == CORE_USER.lower()
     wrap = _ELEMENTS.get(str(namespace.attr_name).lower()) if core else None
     return wrap(element_q) if wrap else element_q
 
@@ -476,20 +502,11 @@ def _bool(attribute: _Attribute, op: str, value: str | bool | None) -> Q:
     if op not in ("eq", "ne"):
         # RFC 7644 §3.4.2.2: gt/ge/lt/le on a Boolean SHALL fail with invalidFilter.
         raise _unsupported(attribute, op, "a boolean", "eq, ne or pr")
-    flag = _as_bool(value)
+    flag = as_bool(value)
     if flag is None:
         raise FilterError(f'"{attribute.name}" is a boolean; compare it with true or false.')
     q = Q(**{attribute.field: flag})
     return q if op == "eq" else ~q
-
-
-def _as_bool(value: str | bool | None) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    # Entra's default mapping emits "True"/"False" strings (entra-scim.md §0.1).
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return None
 
 
 _FRACTION = re.compile(r"\d:\d\d[.,]\d")
@@ -554,19 +571,21 @@ _HANDLERS: dict[str, Callable[[_Attribute, str, str | bool | None], Q]] = {
 # Sorting (RFC 7644 §3.4.2.3).
 # --------------------------------------------------------------------------------------------
 
-SORTABLE: dict[str, str] = {
-    "userName": "user_name",
-    "externalId": "external_id",
-    "displayName": "display_name",
-    "name.givenName": "given_name",
-    "name.familyName": "family_name",
-    "emails.value": "email",
-    "emails": "email",
-    "title": "title",
-    "meta.created": "created_at",
-    "meta.lastModified": "updated_at",
-    "id": "scim_id",
-}
+
+def _sortable() -> dict[str, str]:
+    """``sortBy`` names of scim/attributes.py's core attributes; "emails" alone sorts by its value."""
+    found: dict[str, str] = {}
+    for a in attributes.USER:
+        for s in (None, *a.sub_attributes):
+            target = s or a
+            if target.sort_field is not None:
+                found[f"{a.name}.{s.name}" if s is not None else a.name] = target.sort_field
+                if s is not None and s.name == "value" and a.sort_field is None:
+                    found[a.name] = target.sort_field
+    return found
+
+
+SORTABLE: dict[str, str] = _sortable()
 _SORTABLE_CI = {name.lower(): field for name, field in SORTABLE.items()}
 
 
@@ -576,7 +595,7 @@ def sort_field(attr: str) -> str:
     A core-URN prefix is allowed. Raises FilterError (a ValueError) for anything else.
     """
     key = attr.strip().lower()
-    prefix = CORE_USER_URN.lower() + ":"
+    prefix = CORE_USER.lower() + ":"
     if key.startswith(prefix):
         key = key[len(prefix) :]
     if key in _SORTABLE_CI:

@@ -18,19 +18,23 @@ apply runs under the key hold and the row lock. Both steps are bounded: at most
 ``MAX_VALUES`` values per multi-valued attribute, and each operation costs the same however
 many came before it (keys are found through an index, never by scanning).
 
-Paths and value filters are parsed by scim2-filter-parser (via ``scim.filters.parse_filter``);
-value filters are evaluated against the in-memory element, never the database.
+What the server knows of each attribute (canonical spelling, type, sub-attributes) is
+scim/attributes.py's table; paths are parsed there, once per distinct path text. Value
+filters are evaluated against the in-memory element, never the database. Values are
+never changed in place: the result shares what no operation touched with the input and
+the body, so treat all three as read-only.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 from scim2_filter_parser import ast
 
-from scim.filters import CORE_USER_URN, ENTERPRISE_USER_URN, FilterError, parse_filter
+from scim import attributes
+from scim.attributes import CORE_USER, ENTERPRISE_USER, Attribute, Path, PathError, as_bool, parse_path
 
 __all__ = [
     "MAX_ATTRIBUTES",
@@ -45,8 +49,6 @@ __all__ = [
     "json_size",
     "normalise_operations",
 ]
-
-PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 OpName = Literal["add", "replace", "remove"]
 
@@ -145,98 +147,23 @@ class PatchError(Exception):
         self.detail = detail
 
 
-# --------------------------------------------------------------------------------------------
-# What the server knows of the User schemas (RFC 7643 §4.1, §4.3): canonical spelling and shape.
-# Attributes not listed are kept exactly as sent.
-# --------------------------------------------------------------------------------------------
+def _known(schema: str | None, attribute: str | None) -> Attribute | None:
+    return attributes.attribute(schema, attribute)
 
 
-@dataclass(frozen=True)
-class _Known:
-    name: str
-    kind: str  # simple | boolean | complex | multi | manager | readonly | secret
-    sub: tuple[str, ...] = ()
+def _sub_name(known: Attribute | None, name: str) -> str:
+    sub = known.sub(name) if known is not None else None
+    return sub.name if sub is not None else name
 
 
-_PLURAL_SUB = ("value", "display", "type", "primary")
-_ADDRESS_SUB = ("formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary")
-_NAME_SUB = ("formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix")
-
-
-def _index(*known: _Known) -> dict[str, _Known]:
-    return {k.name.lower(): k for k in known}
-
-
-_CORE = _index(
-    *(
-        _Known(n, "simple")
-        for n in (
-            "userName",
-            "externalId",
-            "displayName",
-            "nickName",
-            "profileUrl",
-            "title",
-            "userType",
-            "preferredLanguage",
-            "locale",
-            "timezone",
-        )
-    ),
-    _Known("active", "boolean"),
-    _Known("name", "complex", _NAME_SUB),
-    *(_Known(n, "multi", _PLURAL_SUB) for n in ("emails", "phoneNumbers", "ims", "photos", "entitlements", "roles")),
-    _Known("x509Certificates", "multi", _PLURAL_SUB),
-    _Known("addresses", "multi", _ADDRESS_SUB),
-    _Known("groups", "multi", ("value", "$ref", "display", "type")),
-    *(_Known(n, "readonly") for n in ("id", "meta", "schemas")),
-    # Okta PATCHes passwords; Preciate signs people in through SSO and never keeps one.
-    _Known("password", "secret"),
-)
-_ENTERPRISE = _index(
-    *(_Known(n, "simple") for n in ("employeeNumber", "costCenter", "organization", "division", "department")),
-    _Known("manager", "manager", ("value", "$ref", "displayName")),
-)
-_SCHEMAS = {CORE_USER_URN.lower(): None, ENTERPRISE_USER_URN.lower(): ENTERPRISE_USER_URN}
-
-
-def _known(schema: str | None, attribute: str | None) -> _Known | None:
-    if attribute is None:
-        return None
-    if schema is None:
-        return _CORE.get(attribute.lower())
-    if schema == ENTERPRISE_USER_URN:
-        return _ENTERPRISE.get(attribute.lower())
-    return None
-
-
-def _sub_name(known: _Known | None, name: str) -> str:
-    if known is not None:
-        for sub in known.sub:
-            if sub.lower() == name.lower():
-                return sub
-    return name
+def _sub_is_boolean(known: Attribute | None, name: str) -> bool:
+    sub = known.sub(name) if known is not None else None
+    return sub is not None and sub.type == "boolean"
 
 
 # --------------------------------------------------------------------------------------------
 # Normalised operations.
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Path:
-    """Where an operation applies (RFC 7644 §3.5.2, PATH = attrPath / valuePath [subAttr]).
-
-    ``schema`` is None for the core User schema, else the extension's URN (the key of its
-    object in the resource). ``attribute`` is None when the path is the extension itself.
-    Known names carry the server's canonical spelling; unknown ones are kept as sent.
-    """
-
-    schema: str | None
-    attribute: str | None
-    sub_attribute: str | None = None
-    value_filter: ast.Filter | None = field(default=None, compare=False, repr=False)
-    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,7 +246,7 @@ def _normalise_one(raw: Any, index: int, *, limited: bool) -> list[Operation]:
         raise _error("invalidSyntax", index, f'unknown op {op!r}; use "add", "replace" or "remove".')
     name = cast(OpName, op.lower())
     has_value = "value" in members
-    value = copy_json(members.get("value"))
+    value = members.get("value")
     problem = unstorable(value, max_depth=MAX_VALUE_DEPTH if limited else None)
     if problem is not None:
         raise _error("invalidValue", index, f"the value {problem}.")
@@ -374,9 +301,9 @@ def _targeted(
         return _expand(op, value, schema=path.schema, index=index)
 
     known = _known(path.schema, path.attribute)
-    if known is not None and known.kind == "secret":
+    if known is not None and known.write_only:
         return []
-    if known is not None and known.kind == "readonly":
+    if known is not None and known.read_only:
         if from_pathless and op != "remove":
             return [Operation(op, path, value, has_value, index, from_pathless=True)]
         raise _error("mutability", index, f'"{path.text}" is read-only and cannot be patched.')
@@ -384,55 +311,56 @@ def _targeted(
     if op != "remove" or (has_value and value is not None):
         value = _normalise_value(path, known, value, index)
 
-    if known is not None and known.kind == "manager" and path.sub_attribute is None and path.value_filter is None:
+    if known is not None and known.user_reference and path.sub_attribute is None and path.value_filter is None:
         if op != "remove" and value is None:
             return [Operation("remove", path, index=index)]
         return [Operation(op, path, value, has_value and value is not None, index, from_pathless)]
     return [Operation(op, path, value, has_value, index, from_pathless)]
 
 
-def _normalise_value(path: Path, known: _Known | None, value: Any, index: int) -> Any:
+def _normalise_value(path: Path, known: Attribute | None, value: Any, index: int) -> Any:
     if known is None:
         return value
-    if known.kind == "manager" and path.sub_attribute is None and path.value_filter is None:
+    if known.user_reference and path.sub_attribute is None and path.value_filter is None:
         return _manager(value, index)
-    if known.kind == "boolean":
+    if known.type == "boolean":
         return _boolean(value, path.text, index)
     if path.sub_attribute is not None:
-        if _sub_name(known, path.sub_attribute) == "primary":
+        if _sub_is_boolean(known, path.sub_attribute):
             return _boolean(value, path.text, index)
         return value
-    if known.kind == "multi":
+    if known.multi_valued:
         if isinstance(value, list):
             return [_element(known, item, path.text, index) for item in value]
         return _element(known, value, path.text, index)
-    if known.kind == "complex" and path.value_filter is None and value not in _EMPTY:
+    if known.complex and path.value_filter is None and value not in _EMPTY:
         if not isinstance(value, dict):
             raise _error("invalidValue", index, f'"{path.text}" is complex; send an object of its sub-attributes.')
         return _element(known, value, path.text, index)
     return value
 
 
-def _element(known: _Known, item: Any, where: str, index: int) -> Any:
-    """Canonical sub-attribute names (Microsoft's Postman suite sends "Primary"), boolean primary."""
+def _element(known: Attribute, item: Any, where: str, index: int) -> Any:
+    """Canonical sub-attribute names (Microsoft's Postman suite sends "Primary"), booleans such as primary."""
     if not isinstance(item, dict):
         return item
     out: dict[str, Any] = {}
     for key, value in item.items():
-        name = _sub_name(known, key)
-        out[name] = _boolean(value, f"{where}.primary", index) if name == "primary" else value
+        sub = known.sub(key)
+        if sub is None:
+            out[key] = value
+        else:
+            out[sub.name] = _boolean(value, f"{where}.{sub.name}", index) if sub.type == "boolean" else value
     return out
 
 
 def _boolean(value: Any, where: str, index: int) -> bool | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        return value
-    # Entra's default mapping sends "True"/"False" (entra-scim.md §0.1); others send "true".
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise _error("invalidValue", index, f'"{where}" is a boolean; send true or false, not {value!r}.')
+    flag = as_bool(value)
+    if flag is None:
+        raise _error("invalidValue", index, f'"{where}" is a boolean; send true or false, not {value!r}.')
+    return flag
 
 
 def _manager(value: Any, index: int) -> dict[str, Any] | None:
@@ -446,7 +374,7 @@ def _manager(value: Any, index: int) -> dict[str, Any] | None:
     if isinstance(value, str):
         return {"value": value} if value.strip() else None
     if isinstance(value, dict):
-        manager = {_sub_name(_ENTERPRISE["manager"], k): v for k, v in value.items()}
+        manager = {_sub_name(_MANAGER, k): v for k, v in value.items()}
         inner = manager.get("value")
         if inner is None or inner == "":
             if any(v not in (None, "") for v in manager.values()):
@@ -462,66 +390,14 @@ def _manager(value: Any, index: int) -> dict[str, Any] | None:
 # Paths.
 # --------------------------------------------------------------------------------------------
 
-_PATH_HELP = (
-    'paths look like title, name.givenName, emails[type eq "work"].value or '
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
-)
+_MANAGER = attributes.attribute(ENTERPRISE_USER, "manager")
 
 
 def _parse_path(text: str, *, index: int, value: Any = None, default_schema: str | None = None) -> Path:
-    stripped = text.strip()
-    lowered = stripped.lower()
-    if lowered in _SCHEMAS:
-        return Path(_SCHEMAS[lowered], None, text=stripped)
-    if lowered.startswith("urn:") and isinstance(value, dict) and not _names_known_attribute(lowered):
-        # A whole custom extension object sent path-less (keys are schema URNs; RFC 7643 §3.3).
-        return Path(stripped, None, text=stripped)
     try:
-        tree = parse_filter(f"{stripped} pr")
-    except FilterError:
-        raise _error("invalidPath", index, f'cannot parse path "{text}"; {_PATH_HELP}.') from None
-    expr = tree.expr
-    if tree.negated or tree.namespace is not None or not isinstance(expr, ast.AttrExpr) or expr.value.lower() != "pr":
-        raise _error("invalidPath", index, f'"{text}" is not a single attribute path; {_PATH_HELP}.')
-
-    attr_path = expr.attr_path
-    value_filter: ast.Filter | None = None
-    if isinstance(attr_path.attr_name, ast.Filter):
-        value_filter = attr_path.attr_name.expr
-        attr_path = attr_path.attr_name.namespace
-    if not isinstance(attr_path.attr_name, str):
-        raise _error("invalidPath", index, f'"{text}" nests value filters; {_PATH_HELP}.')
-    attribute: str = attr_path.attr_name
-    sub = attr_path.sub_attr.value if attr_path.sub_attr is not None else None
-
-    schema = default_schema
-    if attr_path.uri is not None:
-        uri = attr_path.uri.lower()
-        if uri in _SCHEMAS:
-            schema = _SCHEMAS[uri]
-        elif f"{uri}:{attribute.lower()}" in _SCHEMAS and sub is not None:
-            # Pre-2018 Entra wrote `…:enterprise:2.0:User.department`: the lexer reads "User"
-            # as the attribute.
-            schema, attribute, sub = _SCHEMAS[f"{uri}:{attribute.lower()}"], sub, None
-        else:
-            schema = attr_path.uri  # a custom extension, kept under the URN as sent
-    elif schema is None and attribute.lower() == "manager":
-        # Microsoft's older docs PATCH "manager" without the extension URN.
-        schema = ENTERPRISE_USER_URN
-
-    known = _known(schema, attribute)
-    return Path(
-        schema=schema,
-        attribute=known.name if known is not None else attribute,
-        sub_attribute=_sub_name(known, sub) if sub is not None else None,
-        value_filter=value_filter,
-        text=stripped,
-    )
-
-
-def _names_known_attribute(lowered_urn: str) -> bool:
-    prefix = lowered_urn.rpartition(":")[0]
-    return prefix in _SCHEMAS or lowered_urn.rpartition(".")[0] in _SCHEMAS
+        return parse_path(text, default_schema=default_schema, object_value=isinstance(value, dict))
+    except PathError as exc:
+        raise _error("invalidPath", index, exc.detail) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,7 +419,8 @@ def apply_operations(resource: dict[str, Any], operations: list[Operation]) -> d
     ``{"value": id}`` inside the enterprise extension, drops emptied extension objects, and
     lists every extension present in ``schemas``.
     """
-    result = _Keys(copy_json(resource))
+    # Shallow: no operation changes a value in place, it replaces what it changes.
+    result = _Keys(resource)
     for key, value in list(result.items()):
         if isinstance(key, str) and key.lower().startswith("urn:") and isinstance(value, dict):
             result[key] = _Keys(value)
@@ -605,7 +482,7 @@ def _apply(resource: dict[str, Any], op: Operation) -> None:
             del resource[existing]
         return
     known = _known(path.schema, path.attribute)
-    if known is not None and known.kind == "readonly":
+    if known is not None and known.read_only:
         current = resource.get(_find(resource, path.attribute) or path.attribute)
         if path.attribute == "id" and op.value != current:
             raise _error("mutability", op.index, '"id" is assigned by the server and cannot be changed.')
@@ -628,7 +505,7 @@ def _apply(resource: dict[str, Any], op: Operation) -> None:
 
 def _is_custom_extension_object(resource: dict[str, Any], path: Path) -> bool:
     """``remove urn:…:contoso:2.0:User``: the lexer reads "User" as an attribute of "urn:…:2.0"."""
-    if path.schema in (None, ENTERPRISE_USER_URN) or path.sub_attribute or path.value_filter is not None:
+    if path.schema in (None, ENTERPRISE_USER) or path.sub_attribute or path.value_filter is not None:
         return False
     if _find(resource, path.schema or "") is not None:
         return False
@@ -646,7 +523,7 @@ def _find(container: dict[str, Any], name: str) -> str | None:
     return next((k for k in container if isinstance(k, str) and k.lower() == lowered), None)
 
 
-def _key(container: dict[str, Any], name: str, known: _Known | None) -> str:
+def _key(container: dict[str, Any], name: str, known: Attribute | None) -> str:
     """The key to use: the canonical name for known attributes (re-keying a differently cased one)."""
     existing = _find(container, name)
     if known is None:
@@ -673,13 +550,13 @@ def _holder(resource: dict[str, Any], schema: str | None, *, create: bool, index
     return holder
 
 
-def _is_multi(known: _Known | None, current: Any, value: Any) -> bool:
+def _is_multi(known: Attribute | None, current: Any, value: Any) -> bool:
     if known is not None:
-        return known.kind == "multi"
+        return known.multi_valued
     return isinstance(current, list) or isinstance(value, list)
 
 
-def _apply_attribute(holder: dict[str, Any], key: str, known: _Known | None, op: Operation) -> None:
+def _apply_attribute(holder: dict[str, Any], key: str, known: Attribute | None, op: Operation) -> None:
     """attrPath without filter or sub-attribute (RFC 7644 §3.5.2.1-3)."""
     current = holder.get(key)
     multi = _is_multi(known, current, op.value)
@@ -699,7 +576,7 @@ def _apply_attribute(holder: dict[str, Any], key: str, known: _Known | None, op:
         del holder[key]
         return
 
-    value = copy_json(op.value)
+    value = op.value
     if value in _EMPTY:
         # Microsoft's SCIM_Null_Update_Test clears with "" and with null.
         holder.pop(key, None)
@@ -717,7 +594,8 @@ def _apply_attribute(holder: dict[str, Any], key: str, known: _Known | None, op:
         _one_primary(merged, touched)
         _store(holder, key, merged)
         return
-    complex_ = known.kind == "complex" if known is not None else isinstance(current, dict)
+    # A manager is replaced whole: its value is the reference, the rest describes it.
+    complex_ = known.complex and not known.user_reference if known is not None else isinstance(current, dict)
     if complex_ and isinstance(value, dict):
         # RFC 7644 §3.5.2.1/3: sub-attributes not given are left unchanged.
         target = dict(current) if isinstance(current, dict) else {}
@@ -732,24 +610,24 @@ def _apply_attribute(holder: dict[str, Any], key: str, known: _Known | None, op:
     holder[key] = value
 
 
-def _apply_sub_attribute(holder: dict[str, Any], key: str, known: _Known | None, op: Operation) -> None:
+def _apply_sub_attribute(holder: dict[str, Any], key: str, known: Attribute | None, op: Operation) -> None:
     """attrPath with a sub-attribute, e.g. name.givenName or …:User:manager.value."""
     current = holder.get(key)
     sub = op.path.sub_attribute or ""
     clearing = op.op == "remove" or op.value in _EMPTY
-    if isinstance(current, list) or (known is not None and known.kind == "multi"):
+    if isinstance(current, list) or (known is not None and known.multi_valued):
         # No filter: every value of the multi-valued attribute (RFC 7644 §3.5.2.3).
         elements = _as_list(current)
         if clearing:
             elements = [_without(e, sub, op) for e in elements]
             _store(holder, key, [e for e in elements if e is not None])
         elif elements:
-            value = copy_json(op.value)
+            value = op.value
             _store(
                 holder, key, [{**e, _key(dict(e), sub, None): value} if isinstance(e, dict) else e for e in elements]
             )
         else:
-            _store(holder, key, [{sub: copy_json(op.value)}])
+            _store(holder, key, [{sub: op.value}])
         return
     if current is not None and not isinstance(current, dict):
         raise _error("invalidPath", op.index, f'"{key}" has no sub-attributes, so "{op.path.text}" cannot be set.')
@@ -757,17 +635,17 @@ def _apply_sub_attribute(holder: dict[str, Any], key: str, known: _Known | None,
     if clearing:
         target = _without(target, sub, op) if target else None
     else:
-        target[_key(target, sub, None)] = copy_json(op.value)
-    if known is not None and known.kind == "manager" and target is not None and "value" not in target:
+        target[_key(target, sub, None)] = op.value
+    if known is not None and known.user_reference and target is not None and "value" not in target:
         target = None  # a manager without an id is no manager
     _store(holder, key, target or {})
 
 
-def _apply_filtered(holder: dict[str, Any], key: str, known: _Known | None, op: Operation) -> None:
+def _apply_filtered(holder: dict[str, Any], key: str, known: Attribute | None, op: Operation) -> None:
     """valuePath, e.g. emails[type eq "work"].value; Entra needs add/replace to upsert (§0.5)."""
     current = holder.get(key)
     single = isinstance(current, dict) or (
-        current is None and known is not None and known.kind in ("complex", "manager")
+        current is None and known is not None and known.type == "complex" and not known.multi_valued
     )
     if current is not None and not isinstance(current, dict | list):
         raise _error("invalidPath", op.index, f'"{key}" is not multi-valued; a value filter cannot select from it.')
@@ -775,7 +653,7 @@ def _apply_filtered(holder: dict[str, Any], key: str, known: _Known | None, op: 
     assert op.path.value_filter is not None
     matched = [i for i, e in enumerate(elements) if isinstance(e, dict) and _matches(e, op.path.value_filter, op.index)]
     sub = op.path.sub_attribute
-    value = copy_json(op.value)
+    value = op.value
 
     if op.op == "remove" or value in _EMPTY:
         for i in matched:
@@ -840,7 +718,7 @@ def _without(element: Any, sub: str | None, op: Operation) -> Any:
     return rest
 
 
-def _element_from_filter(node: ast.Filter, known: _Known | None, op: Operation) -> dict[str, Any]:
+def _element_from_filter(node: ast.Filter, known: Attribute | None, op: Operation) -> dict[str, Any]:
     """The new value an upsert creates: ``type eq "work" [and primary eq true]`` → {"type": "work", ...}."""
     element = _equalities(node, known)
     if element is None:
@@ -852,7 +730,7 @@ def _element_from_filter(node: ast.Filter, known: _Known | None, op: Operation) 
     return element
 
 
-def _equalities(node: ast.Filter, known: _Known | None) -> dict[str, Any] | None:
+def _equalities(node: ast.Filter, known: Attribute | None) -> dict[str, Any] | None:
     if node.negated or node.namespace is not None:
         return None
     expr = node.expr
@@ -903,7 +781,7 @@ def _compare(element: dict[str, Any], expr: ast.AttrExpr, index: int) -> bool:
     if isinstance(expected, bool) or isinstance(actual, bool):
         if op not in ("eq", "ne"):
             raise _error("invalidFilter", index, f'"{op}" cannot compare booleans; use eq or ne.')
-        same = _truthy(actual) == _truthy(expected)
+        same = as_bool(actual) == as_bool(expected)
         return same if op == "eq" else not same
     if actual is None:
         return op == "ne"
@@ -920,14 +798,6 @@ def _compare(element: dict[str, Any], expr: ast.AttrExpr, index: int) -> bool:
         "lt": a < e,
         "le": a <= e,
     }[op]
-
-
-def _truthy(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return None
 
 
 def _same(current: Any, given: Any) -> bool:
@@ -990,7 +860,7 @@ def _sync_schemas(resource: dict[str, Any], *, before: set[str]) -> None:
             del resource[key]
     present = _extensions(resource)
     schemas = resource.get("schemas")
-    schemas = list(schemas) if isinstance(schemas, list) else [CORE_USER_URN]
+    schemas = list(schemas) if isinstance(schemas, list) else [CORE_USER]
     schemas = [s for s in schemas if not (isinstance(s, str) and s.lower() in before - present)]
     for key in resource:
         if (

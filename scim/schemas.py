@@ -1,12 +1,14 @@
-"""SCIM discovery documents (RFC 7643 §5-§8, RFC 7644 §4) and the URNs Preciate speaks."""
+"""SCIM discovery documents (RFC 7643 §5-§8, RFC 7644 §4), the User schemas drawn from scim/attributes.py."""
 
 from typing import Any
 
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+from scim import attributes
+from scim.attributes import CORE_USER, ENTERPRISE_USER, describe
+
+__all__ = ["CORE_USER", "ENTERPRISE_USER", "SCHEMAS"]
+
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SERVICE_PROVIDER_CONFIG = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
@@ -16,60 +18,12 @@ MAX_RESULTS = 200
 DEFAULT_COUNT = 100
 
 
-def _attr(name: str, type_: str = "string", **extra: Any) -> dict[str, Any]:
-    attribute = {
-        "name": name,
-        "type": type_,
-        "multiValued": False,
-        "required": False,
-        "caseExact": False,
-        "mutability": "readWrite",
-        "returned": "default",
-        "uniqueness": "none",
-    }
-    attribute.update(extra)
-    if type_ != "string":
-        attribute.pop("caseExact", None)
-    return attribute
-
-
-def _multi(name: str, sub: list[dict[str, Any]]) -> dict[str, Any]:
-    return _attr(name, "complex", multiValued=True, subAttributes=sub)
-
-
 USER_SCHEMA: dict[str, Any] = {
     "schemas": [SCHEMA],
     "id": CORE_USER,
     "name": "User",
     "description": "A person of the organization. Attributes not listed are stored and returned as sent.",
-    "attributes": [
-        _attr("userName", required=True, uniqueness="server"),
-        _attr("externalId", caseExact=True),
-        _attr(
-            "name",
-            "complex",
-            subAttributes=[_attr("formatted"), _attr("givenName"), _attr("familyName"), _attr("middleName")],
-        ),
-        _attr("displayName"),
-        _attr("title"),
-        _attr("preferredLanguage"),
-        _attr("active", "boolean"),
-        _multi("emails", [_attr("value"), _attr("type"), _attr("primary", "boolean")]),
-        _multi("phoneNumbers", [_attr("value"), _attr("type"), _attr("primary", "boolean")]),
-        _multi(
-            "addresses",
-            [
-                _attr("type"),
-                _attr("formatted"),
-                _attr("streetAddress"),
-                _attr("locality"),
-                _attr("region"),
-                _attr("postalCode"),
-                _attr("country"),
-                _attr("primary", "boolean"),
-            ],
-        ),
-    ],
+    "attributes": [describe(a) for a in attributes.USER if a.discovered],
     "meta": {"resourceType": "Schema", "location": f"/Schemas/{CORE_USER}"},
 }
 
@@ -78,22 +32,7 @@ ENTERPRISE_SCHEMA: dict[str, Any] = {
     "id": ENTERPRISE_USER,
     "name": "EnterpriseUser",
     "description": "Enterprise User: department, employee number and manager drive Preciate's reporting.",
-    "attributes": [
-        _attr("employeeNumber"),
-        _attr("department"),
-        _attr("costCenter"),
-        _attr("organization"),
-        _attr("division"),
-        _attr(
-            "manager",
-            "complex",
-            subAttributes=[
-                _attr("value", uniqueness="none"),
-                _attr("$ref", "reference", referenceTypes=["User"]),
-                _attr("displayName", mutability="readOnly"),
-            ],
-        ),
-    ],
+    "attributes": [describe(a) for a in attributes.ENTERPRISE if a.discovered],
     "meta": {"resourceType": "Schema", "location": f"/Schemas/{ENTERPRISE_USER}"},
 }
 

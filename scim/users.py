@@ -1,8 +1,10 @@
 """Translate between a Member and a SCIM User resource (RFC 7643 §4.1, §4.3).
 
-``to_resource`` is what the IdP reads back; ``from_resource`` turns what the IdP sent
-into Preciate's fields. Attributes Preciate does not model travel in ``scim_data``
-exactly as sent, so Entra sees no drift.
+``to_resource`` is what the IdP reads back. What the IdP sends goes through two steps:
+``normalise`` (a POST or PUT body, once: every client quirk absorbed, the same way a
+path-less PATCH value is) and ``read`` (a normalised resource into Preciate's fields).
+Which attribute is which field is scim/attributes.py's table; attributes Preciate does not
+model travel in ``scim_data`` exactly as sent, so Entra sees no drift.
 """
 
 from datetime import UTC, datetime
@@ -11,7 +13,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from organizations.models import Member, Organization
-from organizations.services import ProvisionedUser
+from organizations.services import EDITABLE_FIELDS, ProvisionedUser
+from scim import attributes
+from scim.attributes import CORE_USER, ENTERPRISE_USER, Attribute
 from scim.patch import (
     MAX_ATTRIBUTES,
     PatchError,
@@ -21,10 +25,43 @@ from scim.patch import (
     normalise_operations,
     unstorable,
 )
-from scim.schemas import CORE_USER, ENTERPRISE_USER
 
-# Never stored: server-assigned, or not ours to keep (Okta sends a password).
-NOT_STORED = {"id", "meta", "schemas", "password", "active"}
+# Never stored in scim_data: server-assigned or secret (Okta sends a password), or held by a
+# field of its own that ``to_resource`` answers from (active: ``idp_active``).
+NOT_STORED = frozenset(a.name for a in attributes.USER if a.mutability != "readWrite" or a.field == "idp_active")
+
+
+def _field_length(name: str) -> int:
+    """The most characters the model keeps of a field (a relation: its target's name)."""
+    model_field = Member._meta.get_field(name)
+    if model_field.is_relation:
+        model_field = model_field.related_model._meta.get_field("name")
+    return model_field.max_length
+
+
+# Text attributes the table maps onto a field of their own: (schema, attribute, sub-attribute, field, length).
+_TEXT_FIELDS: list[tuple[str | None, Attribute, Attribute | None, str, int]] = [
+    (schema, a, s, target.field, _field_length(target.field))
+    for schema, rows in attributes.SCHEMAS.items()
+    for a in rows
+    for s in (None, *a.sub_attributes)
+    if (target := s or a).field is not None
+    and target.type == "string"
+    and not a.multi_valued
+    and not target.read_only
+    and not (s is not None and a.user_reference)
+]
+
+
+def _field_of(schema: str | None, name: str, sub: str | None = None) -> tuple[str, int]:
+    a = attributes.attribute(schema, name)
+    target = a.sub(sub) if a is not None and sub is not None else a
+    assert target is not None and target.field is not None, (schema, name, sub)
+    return target.field, _field_length(target.field)
+
+
+_EMAIL = _field_of(None, "emails", "value")
+_LOCATION = _field_of(None, "addresses")
 
 
 def etag(member: Member) -> str:
@@ -36,34 +73,44 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _has_null(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _without_nulls(value: Any) -> Any:
-    return copy_json(value, drop_nulls=True)
+    """``value`` without null members and items; ``value`` itself when it holds none (the usual case)."""
+    return copy_json(value, drop_nulls=True) if _has_null(value) else value
 
 
 def _hand_added_resource(member: Member) -> dict[str, Any]:
     """A resource built from fields, for a person added by hand before the IdP adopted them."""
-    resource: dict[str, Any] = {"userName": member.user_name}
-    if member.external_id:
-        resource["externalId"] = member.external_id
-    name = {"givenName": member.given_name, "familyName": member.family_name}
-    name = {k: v for k, v in name.items() if v}
-    if name:
-        resource["name"] = name
-    if member.display_name or member.full_name:
-        resource["displayName"] = member.display_name or member.full_name
-    if member.email:
-        resource["emails"] = [{"value": member.email, "type": "work", "primary": True}]
-    if member.title:
-        resource["title"] = member.title
-    if member.location_id:
-        resource["addresses"] = [{"type": "work", "formatted": member.location.name}]
-    enterprise = {}
-    if member.department_id:
-        enterprise["department"] = member.department.name
-    if member.employee_number:
-        enterprise["employeeNumber"] = member.employee_number
-    if enterprise:
-        resource[ENTERPRISE_USER] = enterprise
+    resource: dict[str, Any] = {}
+    for schema, a, s, field, _length in _TEXT_FIELDS:
+        value = getattr(member, field)
+        if field == "display_name":
+            value = member.display_name or member.full_name
+        elif hasattr(value, "name"):  # a department: its name
+            value = value.name
+        if not value:
+            continue
+        holder = resource if schema is None else resource.setdefault(schema, {})
+        if s is None:
+            holder[a.name] = value
+        else:
+            holder.setdefault(a.name, {})[s.name] = value
+    if getattr(member, _EMAIL[0]):
+        resource["emails"] = [{"value": getattr(member, _EMAIL[0]), "type": "work", "primary": True}]
+    if getattr(member, f"{_LOCATION[0]}_id"):
+        resource["addresses"] = [{"type": "work", "formatted": getattr(member, _LOCATION[0]).name}]
     return resource
 
 
@@ -73,13 +120,13 @@ def extension_schemas(data: dict[str, Any]) -> list[str]:
 
 
 def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
-    """The SCIM User for a member (expects department, location and manager selected)."""
-    if member.managed_by_idp:
-        data = copy_json(member.scim_data)
-    else:
-        data = _hand_added_resource(member)
+    """The SCIM User for a member (expects department, location and manager selected).
+
+    Shares nested values with ``member.scim_data``: read it, never change it in place.
+    """
+    source = member.scim_data if member.managed_by_idp else _hand_added_resource(member)
     # An extension emptied by clears is no extension at all.
-    data = {k: v for k, v in data.items() if not (k.lower().startswith("urn:") and v == {})}
+    data = {k: v for k, v in source.items() if not (k.lower().startswith("urn:") and v == {})}
     manager = member.manager if member.manager_id is not None else None
     if manager is not None and manager.scim_deleted_at is None:
         # Entra sends the manager as a bare id but must read it back as a complex value.
@@ -99,15 +146,6 @@ def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
         },
     }
     return _without_nulls(resource)
-
-
-def parse_bool(value: Any, *, attribute: str = "active") -> bool:
-    """Accept JSON booleans and Entra's string booleans ("True", "False", any case)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ValidationError(f"{attribute} must be true or false, not {value!r}.")
 
 
 def _text(value: Any, attribute: str, max_length: int) -> str:
@@ -159,54 +197,66 @@ def _manager_id(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def canonical(resource: dict[str, Any]) -> dict[str, Any]:
-    """Read a whole resource the way PATCH reads a path-less value.
+def _check_size(resource: dict[str, Any], *, allowed: int) -> None:
+    size = json_size(resource)
+    if size > max(MAX_ATTRIBUTES, allowed):
+        raise ValidationError(
+            f"The User carries {size} attributes, sub-attributes and values; Preciate keeps at most "
+            f"{MAX_ATTRIBUTES} per user. Remove unused attribute mappings in the identity provider."
+        )
+
+
+def normalise(resource: Any) -> dict[str, Any]:
+    """A POST or PUT body as a canonical resource, read the way PATCH reads a path-less value.
 
     Attribute names in any case, string booleans, dotted and URN keys and every manager
     shape then mean the same in POST and PUT as in PATCH (Microsoft's Postman suite posts
-    ``"Primary": "True"``; Okta puts whole objects).
+    ``"Primary": "True"``; Okta puts whole objects). Raises ValidationError or PatchError.
     """
+    if not isinstance(resource, dict):
+        raise ValidationError("The request body must be a JSON object describing a User.")
+    _check_size(resource, allowed=0)
     body = {k: v for k, v in resource.items() if k.lower() not in {"id", "meta", "schemas", "password"}}
     if not body:
         return {}
     try:
-        # Not held to the PATCH limits: the caller bounded a request's resource already, and
-        # a resource stored before the limits must still read (and so deactivate).
+        # Bounded by the size check above rather than by the PATCH limits.
         operations = normalise_operations({"Operations": [{"op": "add", "value": body}]}, limited=False)
         return apply_operations({"schemas": [CORE_USER]}, operations)
     except PatchError as exc:
         raise PatchError(exc.scim_type, exc.detail.removeprefix("Operation 1: ")) from None
 
 
-def from_resource(
-    organization: Organization, resource: Any, *, current_active: bool = True, current_size: int = 0
+def read(
+    organization: Organization,
+    resource: dict[str, Any],
+    *,
+    current_active: bool = True,
+    current: dict[str, Any] | None = None,
 ) -> ProvisionedUser:
-    """Read what the IdP sent; raise ValidationError with an admin-actionable message.
+    """Read a normalised resource into Preciate's fields; raise ValidationError with an admin-actionable message.
 
     A resource without ``active`` keeps ``current_active``: clearing ``active`` (Microsoft's
     null-update test sends ``""``/null for every mapped attribute) must never bring a
-    deprovisioned leaver back. A resource may hold MAX_ATTRIBUTES attributes and values, or
-    ``current_size`` (what a patched user held before) if more: stored before the limit, it
-    must still be patched, above all deactivated.
+    deprovisioned leaver back. ``current`` is what a patched user held before: a resource may
+    hold MAX_ATTRIBUTES attributes and values, or as many as ``current`` if more (stored
+    before the limit, it must still be patched, above all deactivated).
     """
-    if not isinstance(resource, dict):
-        raise ValidationError("The request body must be a JSON object describing a User.")
-    size = json_size(resource)
-    if size > max(MAX_ATTRIBUTES, current_size):
-        raise ValidationError(
-            f"The User carries {size} attributes, sub-attributes and values; Preciate keeps at most "
-            f"{MAX_ATTRIBUTES} per user. Remove unused attribute mappings in the identity provider."
-        )
-    resource = canonical(resource)
+    if current is not None:
+        size = json_size(resource)
+        if size > MAX_ATTRIBUTES:
+            _check_size(resource, allowed=json_size(current))
     problem = unstorable(resource, max_depth=None)  # a stored resource may predate the depth limit
     if problem is not None:
         raise ValidationError(f"The user {problem}.")
     user_name = resource.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
         raise ValidationError("userName is required: map an attribute (by default userPrincipalName) to userName.")
-    if len(user_name) > 255:
-        raise ValidationError("userName is longer than 255 characters.")
-    active = parse_bool(resource["active"]) if resource.get("active") not in (None, "") else current_active
+    if len(user_name) > _field_length("user_name"):
+        raise ValidationError(f"userName is longer than {_field_length('user_name')} characters.")
+    active = resource.get("active")
+    if not isinstance(active, bool):  # normalise refused anything else, and dropped "" and null
+        active = current_active
 
     name = resource.get("name") or {}
     if not isinstance(name, dict):
@@ -214,31 +264,41 @@ def from_resource(
     enterprise = resource.get(ENTERPRISE_USER) or {}
     if not isinstance(enterprise, dict):
         raise ValidationError(f"{ENTERPRISE_USER} must be an object.")
+
+    values: dict[str, Any] = {}
+    for schema, a, s, field, length in _TEXT_FIELDS:
+        holder = resource if schema is None else enterprise
+        value = holder.get(a.name)
+        where = a.name
+        if s is not None:
+            value = value.get(s.name) if isinstance(value, dict) else None
+            where = f"{a.name}.{s.name}"
+        if field == "display_name":
+            value = value or name.get("formatted")
+        values[field] = _text(value, where, length)
+    del values["user_name"]  # required, and checked above
     email = _pick(resource.get("emails"), "emails").get("value") or ""
     if not email and "@" in user_name:
         email = user_name
+    values[_EMAIL[0]] = _text(email, "emails.value", _EMAIL[1])
     address = _pick(resource.get("addresses"), "addresses")
+    values[_LOCATION[0]] = _text(_location_name(organization, address), "addresses", _LOCATION[1])
 
-    values = {
-        "external_id": _text(resource.get("externalId"), "externalId", 255),
-        "given_name": _text(name.get("givenName"), "name.givenName", 150),
-        "family_name": _text(name.get("familyName"), "name.familyName", 150),
-        "display_name": _text(resource.get("displayName") or name.get("formatted"), "displayName", 300),
-        "email": _text(email, "emails.value", 320),
-        "title": _text(resource.get("title"), "title", 200),
-        "employee_number": _text(enterprise.get("employeeNumber"), "employeeNumber", 100),
-        "department": _text(enterprise.get("department"), "department", 200),
-        "location": _text(_location_name(organization, address), "addresses", 200),
-    }
     stored = _without_nulls({k: v for k, v in resource.items() if k not in NOT_STORED})
-    if isinstance(stored.get(ENTERPRISE_USER), dict) and "manager" in stored[ENTERPRISE_USER]:
-        manager = _manager_id(stored[ENTERPRISE_USER]["manager"])
+    stored_enterprise = stored.get(ENTERPRISE_USER)
+    if isinstance(stored_enterprise, dict) and "manager" in stored_enterprise:
+        # Only the reference is kept: the manager's name is the manager's own.
+        manager = _manager_id(stored_enterprise["manager"])
+        stored_enterprise = {k: v for k, v in stored_enterprise.items() if k != "manager"}
         if manager:
-            stored[ENTERPRISE_USER]["manager"] = {"value": manager}
-        else:
-            del stored[ENTERPRISE_USER]["manager"]
+            stored_enterprise["manager"] = {"value": manager}
+        stored = {**stored, ENTERPRISE_USER: stored_enterprise}
     emails = [
-        (_text(item.get("value"), "emails.value", 320), str(item.get("type") or "")[:64], item.get("primary") is True)
+        (
+            _text(item.get("value"), "emails.value", _EMAIL[1]),
+            str(item.get("type") or "")[:64],
+            item.get("primary") is True,
+        )
         for item in (resource.get("emails") or [])
         if item.get("value")
     ]
@@ -247,6 +307,11 @@ def from_resource(
         user_name=user_name.strip(),
         active=active,
         scim_data=stored,
-        values=values,
+        values={field: values[field] for field in EDITABLE_FIELDS if field in values},
         manager_id=_manager_id(enterprise.get("manager")),
     )
+
+
+def from_resource(organization: Organization, resource: Any) -> ProvisionedUser:
+    """``read(normalise(resource))``: what a POST of ``resource`` would provision."""
+    return read(organization, normalise(resource))

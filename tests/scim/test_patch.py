@@ -516,13 +516,19 @@ def test_the_input_resource_and_body_are_never_mutated(payload):
     assert result is not resource
 
 
-def test_the_result_shares_no_objects_with_the_input():
-    resource = alice()
-    result = patched("entra_patch_default_replace_title", resource)
-    result["name"]["givenName"] = "Changed"
-    result["emails"][0]["value"] = "changed@contoso.example"
-    result[ENTERPRISE]["department"] = "Changed"
-    assert resource == alice()
+def test_patching_a_result_again_leaves_that_result_and_the_stored_resource_as_they_were():
+    # Results share untouched values with their input (no deep copy per PATCH), so every
+    # operation must replace what it changes rather than edit it in place.
+    resource = alice_with_manager()
+    first = patched("entra_patch_default_replace_title", resource)
+    first_before = copy.deepcopy(first)
+    for name in sorted(p.stem for p in PAYLOADS.glob("*_patch_*.json")):
+        try:
+            apply_patch(first, load(name))
+        except PatchError:
+            pass
+    assert first == first_before
+    assert resource == alice_with_manager()
 
 
 # --- the normalising step -------------------------------------------------------------------------------
