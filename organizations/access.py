@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -29,6 +30,8 @@ class PortalRequest(HttpRequest):
     ``request.auth``.
     """
 
+    # Signed in, so never AnonymousUser: what Actor.admin takes.
+    user: User
     admin: Member
 
 
@@ -49,8 +52,11 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             logout(request)
             messages.error(request, "Your access to this organization's admin portal has ended.")
             return redirect_to_login(request.get_full_path())
-        request.admin = admin
-        response = view(request, *args, **kwargs)
+        # The checks above are what make the request a PortalRequest; the line after the
+        # cast sets the one attribute it adds.
+        portal_request = cast(PortalRequest, request)
+        portal_request.admin = admin
+        response = view(portal_request, *args, **kwargs)
         patch_cache_control(response, private=True, no_store=True)
         return response
 

@@ -2,9 +2,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import QuerySet
 
-from organizations.models import Department, Location, Member, Organization
+from organizations.models import Department, Location, Member, MemberQuerySet, Organization
 
 
 class LoginForm(AuthenticationForm):
@@ -20,7 +19,9 @@ STATE_CHOICES = [("", "Any state"), *Member.State.choices]
 SOURCE_CHOICES = [("", "Any source"), ("manual", "Added by hand"), ("idp", "Managed by the IdP")]
 
 
-def _named_choices(model: type[Department] | type[Location], organization: Organization, everything: str) -> list:
+def _named_choices(
+    model: type[Department] | type[Location], organization: Organization, everything: str
+) -> list[tuple[str, str]]:
     names = model.objects.filter(organization=organization).order_by("name").values_list("id", "name")
     return [("", everything), ("none", "Unassigned"), *((str(pk), name) for pk, name in names)]
 
@@ -41,14 +42,20 @@ class PeopleFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, organization: Organization) -> None:
         super().__init__(data)
-        self.fields["department"].choices = _named_choices(Department, organization, "All departments")
-        self.fields["location"].choices = _named_choices(Location, organization, "All locations")
+        self._set_choices("department", _named_choices(Department, organization, "All departments"))
+        self._set_choices("location", _named_choices(Location, organization, "All locations"))
+
+    def _set_choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        # Declared as a ChoiceField above; ``fields`` is typed by the base Field.
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     @property
     def active_filters(self) -> bool:
         return any(self.cleaned_data.get(name) for name in self.fields) if hasattr(self, "cleaned_data") else False
 
-    def apply(self, members: QuerySet[Member]) -> QuerySet[Member]:
+    def apply(self, members: MemberQuerySet) -> MemberQuerySet:
         self.is_valid()
         data = self.cleaned_data
         if data.get("q"):

@@ -15,18 +15,24 @@ Pattern matches fold with UPPER, as the ``upper(...) text_pattern_ops`` prefix i
 on each connection (organizations/apps.py), since the built-ins fold ASCII only.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Func, Lookup, Value
 from django.db.models.functions import Lower, Upper
 from django.db.models.lookups import Contains, EndsWith, Exact, StartsWith
+from django.db.models.sql.compiler import SQLCompiler
+
+if TYPE_CHECKING:
+    # The (sql, params) pair every as_sql returns; named only in django-stubs.
+    from django.db.models.sql.compiler import _AsSqlType
 
 
 class _Folded(Lookup):
     compare: type[Lookup]
     fold: type[Func]
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> "_AsSqlType":
         rhs = self.rhs if hasattr(self.rhs, "resolve_expression") else Value(self.rhs)
         return compiler.compile(self.compare(self.fold(self.lhs), self.fold(rhs)))
 

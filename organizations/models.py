@@ -61,7 +61,7 @@ class Location(models.Model):
 PRESENT = Q(idp_active=True, admin_removed_at__isnull=True, scim_deleted_at__isnull=True)
 
 
-class MemberQuerySet(models.QuerySet):
+class MemberQuerySet(models.QuerySet["Member"]):
     """The people in each ``Member.State``, one method each, and the directory's search.
 
     Each state method is the database form of ``Member.state``; a test checks the two agree
@@ -280,6 +280,10 @@ class Event(models.Model):
     summary = models.TextField(blank=True, default="")
     changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Not stored: the pages that list events set these for their templates
+    # (reports.action_label, reports.status_phrase).
+    label: str
+    status_text: str
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,6 +6,7 @@ SCIM key, so it lives with the key (keys/health.py); the charts' drawing is
 organizations/charts.py.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
+from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -115,7 +117,7 @@ def activity_buckets(organization: Organization, *, range_key: str, now: datetim
         step = timedelta(hours=1)
         last = now.replace(minute=0, second=0, microsecond=0)
         first = last - 23 * step
-        trunc = TruncHour("created_at")
+        trunc: TruncBase = TruncHour("created_at")
     else:
         days = RANGES[range_key].days
         step = timedelta(days=1)
@@ -126,15 +128,15 @@ def activity_buckets(organization: Organization, *, range_key: str, now: datetim
         Event.objects.filter(organization=organization, created_at__gte=first)
         .annotate(bucket=trunc)
         .values("bucket")
-        .annotate(total=Count("id"), failed=Count("id", filter=FAILED))
+        .annotate(total=Count("id"), failures=Count("id", filter=FAILED))
         .order_by("bucket")
     )
-    found = {timezone.localtime(row["bucket"]): row for row in rows}
+    found: dict[datetime, Mapping[str, Any]] = {timezone.localtime(row["bucket"]): row for row in rows}
     buckets = []
     start = first
     while start <= last:
         row = found.get(start, {})
-        buckets.append(Bucket(start=start, total=row.get("total", 0), failed=row.get("failed", 0)))
+        buckets.append(Bucket(start=start, total=row.get("total", 0), failed=row.get("failures", 0)))
         start = timezone.localtime(start + step)
     return buckets
 
@@ -169,8 +171,12 @@ def headcounts(organization: Organization) -> dict[str, list[HeadcountRow]]:
         .values_list("department_id", "location_id")
         .annotate(count=Count("id"))
     )
-    departments = dict(Department.objects.filter(organization=organization).values_list("id", "name"))
-    locations = dict(Location.objects.filter(organization=organization).values_list("id", "name"))
+    departments: dict[int | None, str] = dict(
+        Department.objects.filter(organization=organization).values_list("id", "name")
+    )
+    locations: dict[int | None, str] = dict(
+        Location.objects.filter(organization=organization).values_list("id", "name")
+    )
 
     def key(pk: int | None) -> str:
         return str(pk) if pk is not None else "none"
@@ -191,7 +197,7 @@ def headcounts(organization: Organization) -> dict[str, list[HeadcountRow]]:
             )
         )
 
-    def largest_first(totals: dict[int | None, int], names: dict[int, str]) -> list[HeadcountRow]:
+    def largest_first(totals: dict[int | None, int], names: dict[int | None, str]) -> list[HeadcountRow]:
         rows = [HeadcountRow(label=names.get(pk, UNASSIGNED), key=key(pk), count=n) for pk, n in totals.items()]
         return sorted(rows, key=lambda r: (-r.count, r.label.lower()))
 

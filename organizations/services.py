@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -35,11 +35,11 @@ class Actor:
     """Who is making a change: an admin, the IdP, Preciate support or a command."""
 
     kind: str
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     label: str = ""
 
     @classmethod
-    def admin(cls, user: AbstractBaseUser) -> "Actor":
+    def admin(cls, user: User) -> "Actor":
         return cls(Event.ActorKind.ADMIN, user, user.get_username())
 
     @classmethod
@@ -47,7 +47,7 @@ class Actor:
         return cls(Event.ActorKind.IDP, None, label)
 
     @classmethod
-    def support(cls, user: AbstractBaseUser) -> "Actor":
+    def support(cls, user: User) -> "Actor":
         return cls(Event.ActorKind.SUPPORT, user, user.get_username())
 
     @classmethod

@@ -11,33 +11,32 @@ logins are created by organizations.services.create_admin.
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from organizations.models import Member
 
-User = get_user_model()
 
-
-def is_portal_login(user: AbstractBaseUser) -> bool:
+def is_portal_login(user: User) -> bool:
     """Whether the login belongs to a member of an organization (removed or not)."""
     return Member.objects.filter(user=user).exists()
 
 
 class SupportUserAdmin(UserAdmin):
-    list_display = [*UserAdmin.list_display, "portal_login"]
+    # UserAdmin's own columns, then the organization. Spelled out: the stubs type
+    # UserAdmin.list_display per user model, so reading it off the class is ambiguous.
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "portal_login"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("member__organization")
 
     @admin.display(description="Portal admin of")
-    def portal_login(self, obj: AbstractBaseUser) -> str:
+    def portal_login(self, obj: User) -> str:
         member = getattr(obj, "member", None)
         return member.organization.name if member else ""
 
-    def get_fieldsets(self, request: HttpRequest, obj: AbstractBaseUser | None = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not is_portal_login(obj):
             return fieldsets
@@ -47,12 +46,12 @@ class SupportUserAdmin(UserAdmin):
             for name, options in fieldsets
         ]
 
-    def has_change_permission(self, request: HttpRequest, obj: AbstractBaseUser | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if obj is not None and is_portal_login(obj):
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: AbstractBaseUser | None = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Deleting a portal login would unlink the member with no audit event.
         if obj is not None and is_portal_login(obj):
             return False

@@ -13,8 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.forms import Form
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_POST
 from organizations import charts, reports, services
 from organizations.access import PortalRequest, admin_required, portal_admin
 from organizations.forms import LoginForm, MemberForm, PeopleFilterForm
-from organizations.models import Department, Event, Location, Member, Organization
+from organizations.models import Department, Event, Location, Member, MemberQuerySet, Organization
 from organizations.services import Actor
 
 PEOPLE_PER_PAGE = 50
@@ -40,7 +41,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         if portal_admin(form.get_user()) is None:
             form.add_error(None, "This login is not an admin of an active Preciate organization.")
             return self.form_invalid(form)
@@ -74,17 +75,18 @@ def _before(family: str, given: str, pk: int) -> Q:
     )
 
 
-def _people_page(members: QuerySet[Member], organization: Organization, params: Any) -> tuple[list[Member], bool, bool]:
+def _people_page(members: MemberQuerySet, organization: Organization, params: Any) -> tuple[list[Member], bool, bool]:
     """One page of the directory by keyset: (rows, has_previous, has_next).
 
     The cursor is the scim_id of the row the page continues from, so page 2,000 costs
     what page 1 costs; nothing counts the whole organization.
     """
     after, before = _parse_uuid(params.get("after")), _parse_uuid(params.get("before"))
+    cursor_id = after or before
     cursor = None
-    if after or before:
+    if cursor_id is not None:
         cursor = (
-            Member.objects.filter(organization=organization, scim_id=after or before)
+            Member.objects.filter(organization=organization, scim_id=cursor_id)
             .values_list("family_name", "given_name", "id")
             .first()
         )

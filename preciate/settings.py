@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONE, SELF
@@ -228,7 +229,7 @@ if not CACHE_URL and (DEBUG or SECRET_KEY == DEVELOPMENT_SECRET_KEY):
 # Its start-up banner on every command's stderr says nothing an operator acts on.
 AXES_VERBOSE = False
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,

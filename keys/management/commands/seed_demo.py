@@ -4,7 +4,9 @@ It lives in keys, not organizations, because it prints the Tenant URL (keys/tena
 the demo data itself is organizations/demo.py.
 """
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from keys.tenant_url import tenant_url_at
 from organizations.demo import (
@@ -22,10 +24,10 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 class Command(BaseCommand):
     help = "Ensure the demo organization with an admin login, and a support login, exist; print how to use them."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default=DEFAULT_BASE_URL)
 
-    def handle(self, *args, base_url: str, **options) -> None:
+    def handle(self, *args: Any, base_url: str, **options: Any) -> None:
         organization = ensure_demo_organization()
         ensure_demo_support_user()
         port_argument = "" if base_url == DEFAULT_BASE_URL else f" --base-url {base_url}"

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -20,13 +22,13 @@ class Command(BaseCommand):
 
     def handle(
         self,
-        *args,
+        *args: Any,
         slug: str,
         name: str,
         admin_email: str | None,
         admin_password: str | None,
         admin_name: str,
-        **options,
+        **options: Any,
     ) -> None:
         if admin_password and not admin_email:
             raise CommandError("--admin-password needs --admin-email.")
