@@ -147,20 +147,11 @@ class MemberAdmin(BigTableAdmin):
     # and sorted 350 MB on disk at 300k people (docs/performance.md).
     ordering = ["-id"]
     raw_id_fields = ["manager", "department", "location", "user"]
+    # People are read-only for support: every field, the editable ones included.
     readonly_fields = [
         "organization",
         "scim_id",
-        "user_name",
-        "external_id",
-        "given_name",
-        "family_name",
-        "display_name",
-        "email",
-        "title",
-        "employee_number",
-        "department",
-        "location",
-        "manager",
+        *services.EDITABLE_FIELDS,
         "idp_active",
         "managed_by_idp",
         "admin_removed_at",
