@@ -1,9 +1,9 @@
-"""The one table of SCIM User attributes (RFC 7643 §4.1, §4.3) and how each maps onto a Member.
+"""The tables of SCIM attributes (RFC 7643 §4.1-§4.3) and how each maps onto a Member or a Team.
 
 Discovery (``/Schemas``), PATCH, filters, ``sortBy``, ``attributes``/``excludedAttributes``
-and the resource ⇄ member translation all read ``USER`` and ``ENTERPRISE``; nothing else
-pairs a SCIM attribute with a model field. Attributes not in the table are stored and
-returned exactly as sent.
+and the resource ⇄ member translation all read ``USER`` and ``ENTERPRISE``; the Group
+resource (scim/groups.py) reads ``GROUP`` the same way. Nothing else pairs a SCIM attribute
+with a model field. User attributes not in the table are stored and returned exactly as sent.
 
 Reading an attribute path happens here too, once per distinct path text (``parse_path`` is
 cached; its results are frozen and never mutated), and so do the client quirks of naming
@@ -24,6 +24,7 @@ from typing import Any
 from scim2_filter_parser import ast
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
 
@@ -47,6 +48,7 @@ class Attribute:
     returned: str = "default"
     uniqueness: str = "none"
     reference_types: tuple[str, ...] = ()
+    canonical_values: tuple[str, ...] = ()
     discovered: bool = True  # listed in /Schemas
     field: str | None = None
     filter: str | None = None
@@ -136,14 +138,19 @@ USER: tuple[Attribute, ...] = (
     ),
     *(Attribute(name, discovered=False) for name in ("nickName", "profileUrl", "userType", "locale", "timezone")),
     *(_plural(name, discovered=False) for name in ("ims", "photos", "entitlements", "roles", "x509Certificates")),
-    # Kept as sent: Preciate provisions no groups, so nothing here computes them (RFC 7643 §4.1.2
-    # makes them read-only on servers that do).
+    # The teams the person is in, derived from Group membership: read-only, never stored
+    # (RFC 7643 §4.1.2). "type" is "direct": Preciate's teams do not nest.
     Attribute(
         "groups",
         "complex",
         multi_valued=True,
-        discovered=False,
-        sub_attributes=(_sub("value"), _sub("$ref", "reference"), _sub("display"), _sub("type")),
+        mutability="readOnly",
+        sub_attributes=(
+            _sub("value", mutability="readOnly"),
+            _sub("$ref", "reference", mutability="readOnly", reference_types=("Group",)),
+            _sub("display", mutability="readOnly"),
+            _sub("type", mutability="readOnly", canonical_values=("direct", "indirect")),
+        ),
     ),
     # Server-assigned (RFC 7643 §3.1): never patched, never stored.
     Attribute(
@@ -189,13 +196,59 @@ ENTERPRISE: tuple[Attribute, ...] = (
     ),
 )
 
+# A Group is a Preciate team (RFC 7643 §4.2, §8.7.1). displayName is unique per organization,
+# case-insensitively: Entra matches groups by it (docs/protocol.md, "Groups are teams").
+GROUP: tuple[Attribute, ...] = (
+    Attribute("displayName", required=True, uniqueness="server", field="name", filter="text"),
+    Attribute("externalId", case_exact=True, field="external_id", filter="text"),
+    Attribute(
+        "members",
+        "complex",
+        multi_valued=True,
+        returned="default",
+        sub_attributes=(
+            _sub("value", mutability="immutable", filter="uuid"),
+            _sub("$ref", "reference", mutability="immutable", reference_types=("User",)),
+            _sub("display", mutability="readOnly"),
+            _sub("type", mutability="immutable", canonical_values=("User",)),
+        ),
+    ),
+    Attribute(
+        "id",
+        mutability="readOnly",
+        returned="always",
+        case_exact=True,
+        discovered=False,
+        field="scim_id",
+        filter="uuid",
+    ),
+    Attribute(
+        "meta",
+        "complex",
+        mutability="readOnly",
+        discovered=False,
+        sub_attributes=(
+            _sub("created", "dateTime", field="created_at"),
+            _sub("lastModified", "dateTime", field="updated_at"),
+        ),
+    ),
+    Attribute("schemas", mutability="readOnly", returned="always", discovered=False),
+)
+_GROUP_BY_NAME: dict[str, Attribute] = {a.name.lower(): a for a in GROUP}
+
+
+def group_attribute(name: str | None) -> Attribute | None:
+    """The Group table's attribute ``name`` (any case), if known."""
+    return _GROUP_BY_NAME.get(name.lower()) if name is not None else None
+
+
 SCHEMAS: dict[str | None, tuple[Attribute, ...]] = {None: USER, ENTERPRISE_USER: ENTERPRISE}
 _BY_NAME: dict[str | None, dict[str, Attribute]] = {
     schema: {a.name.lower(): a for a in attributes} for schema, attributes in SCHEMAS.items()
 }
 _SUBS: dict[int, dict[str, Attribute]] = {
     id(a): {s.name.lower(): s for s in a.sub_attributes}
-    for attributes in SCHEMAS.values()
+    for attributes in (*SCHEMAS.values(), GROUP)
     for a in attributes
     if a.sub_attributes
 }
@@ -244,6 +297,8 @@ def describe(a: Attribute) -> dict[str, Any]:
         described["subAttributes"] = [describe(s) for s in a.sub_attributes if s.discovered]
     if a.reference_types:
         described["referenceTypes"] = list(a.reference_types)
+    if a.canonical_values:
+        described["canonicalValues"] = list(a.canonical_values)
     return described
 
 

@@ -48,6 +48,8 @@ __all__ = [
     "copy_json",
     "json_size",
     "normalise_operations",
+    "read_envelope",
+    "read_operation",
 ]
 
 OpName = Literal["add", "replace", "remove"]
@@ -183,6 +185,59 @@ def _error(scim_type: str, index: int, detail: str) -> PatchError:
     return PatchError(scim_type, f"Operation {index}: {detail}" if index else detail)
 
 
+def read_envelope(body: Any, *, limited: bool = True, max_operations: int = MAX_OPERATIONS) -> list[Any]:
+    """The raw operations of a PatchOp body (RFC 7644 §3.5.2), its key in any case; raise PatchError.
+
+    Shared by User and Group PATCH: the envelope is the same whatever the resource.
+    """
+    if not isinstance(body, dict):
+        raise PatchError("invalidSyntax", 'The PATCH body must be a JSON object with an "Operations" array.')
+    key = next((k for k in body if isinstance(k, str) and k.lower() == "operations"), None)
+    if key is None:
+        raise PatchError(
+            "invalidSyntax",
+            'The PATCH body has no "Operations" array (RFC 7644 §3.5.2); send '
+            '{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [...]}.',
+        )
+    raw_operations = body[key]
+    if not isinstance(raw_operations, list) or not raw_operations:
+        raise PatchError("invalidSyntax", '"Operations" must be an array of one or more operations.')
+    if limited and len(raw_operations) > max_operations:
+        raise PatchError(
+            "invalidValue",
+            f"The PATCH has {len(raw_operations)} operations; Preciate applies at most {max_operations} "
+            "in one request. Send the changes in several PATCH requests.",
+        )
+    return raw_operations
+
+
+def read_operation(raw: Any, index: int, *, limited: bool = True) -> tuple[OpName, str | None, bool, Any]:
+    """One raw operation as (op, path or None, has a value, value); raise PatchError.
+
+    ``op`` and the operation's member names are read in any case (Entra capitalises ops
+    unless the admin set ``aadOptscim062020``, docs/protocol.md); unknown members, such as
+    the ``"name": "addMember"`` of Microsoft's Postman suite, are ignored. A blank path is
+    no path. The value is checked storable.
+    """
+    if not isinstance(raw, dict):
+        raise _error("invalidSyntax", index, "each operation must be an object with op, path and value.")
+    members = {k.lower(): v for k, v in raw.items() if isinstance(k, str)}
+    op = members.get("op")
+    if not isinstance(op, str) or op.lower() not in ("add", "replace", "remove"):
+        raise _error("invalidSyntax", index, f'unknown op {op!r}; use "add", "replace" or "remove".')
+    has_value = "value" in members
+    value = members.get("value")
+    problem = unstorable(value, max_depth=MAX_VALUE_DEPTH if limited else None)
+    if problem is not None:
+        raise _error("invalidValue", index, f"the value {problem}.")
+    path_text = members.get("path")
+    if path_text is not None and not isinstance(path_text, str):
+        raise _error("invalidPath", index, "path must be a string.")
+    if path_text is not None and not path_text.strip():
+        path_text = None
+    return cast(OpName, op.lower()), path_text, has_value, value
+
+
 def normalise_operations(body: Any, *, limited: bool = True) -> list[Operation]:
     """Turn a PatchOp body into RFC 7644 §3.5.2 operations, absorbing every known client quirk.
 
@@ -206,24 +261,7 @@ def normalise_operations(body: Any, *, limited: bool = True) -> list[Operation]:
       ignored when unchanged; ``password`` (Okta) is dropped, never stored.
     * An unqualified ``manager`` path is the enterprise manager (Microsoft's older docs).
     """
-    if not isinstance(body, dict):
-        raise PatchError("invalidSyntax", 'The PATCH body must be a JSON object with an "Operations" array.')
-    key = next((k for k in body if isinstance(k, str) and k.lower() == "operations"), None)
-    if key is None:
-        raise PatchError(
-            "invalidSyntax",
-            'The PATCH body has no "Operations" array (RFC 7644 §3.5.2); send '
-            '{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [...]}.',
-        )
-    raw_operations = body[key]
-    if not isinstance(raw_operations, list) or not raw_operations:
-        raise PatchError("invalidSyntax", '"Operations" must be an array of one or more operations.')
-    if limited and len(raw_operations) > MAX_OPERATIONS:
-        raise PatchError(
-            "invalidValue",
-            f"The PATCH has {len(raw_operations)} operations; Preciate applies at most {MAX_OPERATIONS} "
-            "in one request. Send the changes in several PATCH requests.",
-        )
+    raw_operations = read_envelope(body, limited=limited)
     operations: list[Operation] = []
     for index, raw in enumerate(raw_operations, start=1):
         operations.extend(_normalise_one(raw, index, limited=limited))
@@ -238,30 +276,13 @@ def normalise_operations(body: Any, *, limited: bool = True) -> list[Operation]:
 
 
 def _normalise_one(raw: Any, index: int, *, limited: bool) -> list[Operation]:
-    if not isinstance(raw, dict):
-        raise _error("invalidSyntax", index, "each operation must be an object with op, path and value.")
-    members = {k.lower(): v for k, v in raw.items() if isinstance(k, str)}
-    op = members.get("op")
-    if not isinstance(op, str) or op.lower() not in ("add", "replace", "remove"):
-        raise _error("invalidSyntax", index, f'unknown op {op!r}; use "add", "replace" or "remove".')
-    name = cast(OpName, op.lower())
-    has_value = "value" in members
-    value = members.get("value")
-    problem = unstorable(value, max_depth=MAX_VALUE_DEPTH if limited else None)
-    if problem is not None:
-        raise _error("invalidValue", index, f"the value {problem}.")
+    name, path_text, has_value, value = read_operation(raw, index, limited=limited)
     if limited and json_size(value) > MAX_ATTRIBUTES:
         raise _error(
             "invalidValue",
             index,
             f"the value carries {json_size(value)} attributes and values; a User holds at most {MAX_ATTRIBUTES}.",
         )
-    path_text = members.get("path")
-    if path_text is not None and not isinstance(path_text, str):
-        raise _error("invalidPath", index, "path must be a string.")
-    if path_text is not None and not path_text.strip():
-        path_text = None
-
     if path_text is None:
         if name == "remove":
             raise _error("noTarget", index, "remove needs a path naming what to remove (RFC 7644 §3.5.2.2).")
