@@ -11,6 +11,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from organizations.services import UserNameTaken
+from organizations.teams import TeamNameTaken
 from scim.filters import FilterError
 from scim.patch import PatchError
 from scim.schemas import ERROR
@@ -43,7 +44,7 @@ def error_body(status: int, detail: str, scim_type: str | None = None) -> dict[s
 def _as_scim_error(exc: Exception) -> ScimError:
     if isinstance(exc, ScimError):
         return exc
-    if isinstance(exc, UserNameTaken):
+    if isinstance(exc, UserNameTaken | TeamNameTaken):
         return ScimError(409, " ".join(exc.messages), "uniqueness")
     if isinstance(exc, PatchError):
         return ScimError(400, exc.detail, exc.scim_type)

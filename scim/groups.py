@@ -360,13 +360,13 @@ def _apply(plan: _Plan, op: OpName, name: str, value_filter: ast.Filter | None, 
             # Entra's default removal carries the members to remove in "value": it means "remove
             # these", never "remove all" (docs/protocol.md, "Group member removal with a value").
             items = value if isinstance(value, list) else [value]
-            ids = [
+            sent: list[Any] = [
                 item.get(next((k for k in item if isinstance(k, str) and k.lower() == "value"), "value"))
                 if isinstance(item, dict)
                 else item
                 for item in items
             ]
-            plan.membership.removed(_as_ids(i for i in ids if isinstance(i, str)))
+            plan.membership.removed(_as_ids(i for i in sent if isinstance(i, str)))
         else:
             plan.membership.replaced(())  # RFC 7644 §3.5.2.2: no filter, no value: all members
     else:
@@ -590,24 +590,28 @@ def groups_by_member(
 
 
 def resolve_members(
-    organization: Organization, ids: Sequence[uuid.UUID], *, invalid: Sequence[str] = ()
+    organization: Organization,
+    ids: Sequence[uuid.UUID],
+    *,
+    required: Sequence[uuid.UUID] | None = None,
+    invalid: Sequence[str] = (),
 ) -> dict[uuid.UUID, Member]:
-    """The people of ``organization`` these SCIM ids name, in one IN query; ValidationError naming any other.
+    """The people of ``organization`` these SCIM ids name, in one IN query.
 
-    An id of another organization, of a deleted user, or no id at all is refused (400
-    invalidValue) and nothing is applied: Entra then retries and shows the ids in its
-    provisioning log, where silently skipping them would never be noticed (docs/protocol.md,
-    "Unknown member ids").
+    Every id of ``required`` (default: all of ``ids``) must be found, else ValidationError
+    naming the others and nothing is applied: an id of another organization, of a deleted
+    user, or no id at all (``invalid``) is refused with 400 invalidValue. Entra then retries
+    and shows the ids in its provisioning log, where skipping them silently would never be
+    noticed (docs/protocol.md, "Unknown member ids"). Ids only removed need not exist.
     """
-    found = (
-        {
+    wanted = list(dict.fromkeys(ids))
+    found: dict[uuid.UUID, Member] = {}
+    if wanted:
+        found = {
             m.scim_id: m
-            for m in Member.objects.scim_visible().filter(organization=organization, scim_id__in=list(ids)).order_by()
+            for m in Member.objects.scim_visible().filter(organization=organization, scim_id__in=wanted).order_by()
         }
-        if ids
-        else {}
-    )
-    unknown = [*invalid, *(str(i) for i in ids if i not in found)]
+    unknown = [*invalid, *(str(i) for i in (wanted if required is None else required) if i not in found)]
     if unknown:
         shown = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
         raise ValidationError(

@@ -3,9 +3,9 @@
 from typing import Any
 
 from scim import attributes
-from scim.attributes import CORE_USER, ENTERPRISE_USER, describe
+from scim.attributes import CORE_GROUP, CORE_USER, ENTERPRISE_USER, describe
 
-__all__ = ["CORE_USER", "ENTERPRISE_USER", "SCHEMAS"]
+__all__ = ["CORE_GROUP", "CORE_USER", "ENTERPRISE_USER", "SCHEMAS"]
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -36,7 +36,16 @@ ENTERPRISE_SCHEMA: dict[str, Any] = {
     "meta": {"resourceType": "Schema", "location": f"/Schemas/{ENTERPRISE_USER}"},
 }
 
-SCHEMAS = [USER_SCHEMA, ENTERPRISE_SCHEMA]
+GROUP_SCHEMA: dict[str, Any] = {
+    "schemas": [SCHEMA],
+    "id": CORE_GROUP,
+    "name": "Group",
+    "description": "A team of the organization; its members are Users of the same organization.",
+    "attributes": [describe(a) for a in attributes.GROUP if a.discovered],
+    "meta": {"resourceType": "Schema", "location": f"/Schemas/{CORE_GROUP}"},
+}
+
+SCHEMAS = [USER_SCHEMA, ENTERPRISE_SCHEMA, GROUP_SCHEMA]
 
 
 def service_provider_config(base_url: str) -> dict[str, Any]:
@@ -72,6 +81,15 @@ def resource_types(base_url: str) -> list[dict[str, Any]]:
             "schema": CORE_USER,
             "schemaExtensions": [{"schema": ENTERPRISE_USER, "required": False}],
             "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/User"},
+        },
+        {
+            "schemas": [RESOURCE_TYPE],
+            "id": "Group",
+            "name": "Group",
+            "endpoint": "/Groups",
+            "description": "Teams of the organization, managed by the identity provider",
+            "schema": CORE_GROUP,
+            "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/Group"},
         },
     ]
 

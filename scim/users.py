@@ -119,10 +119,12 @@ def extension_schemas(data: dict[str, Any]) -> list[str]:
     return [key for key, value in data.items() if key.lower().startswith("urn:") and isinstance(value, dict) and value]
 
 
-def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
+def to_resource(member: Member, *, base_url: str, groups: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The SCIM User for a member (expects department, location and manager selected).
 
-    Shares nested values with ``member.scim_data``: read it, never change it in place.
+    ``groups`` are the member's teams as scim.groups.groups_by_member reads them: derived,
+    read-only (RFC 7643 §4.1.2), left out when there are none. Shares nested values with
+    ``member.scim_data``: read it, never change it in place.
     """
     source = member.scim_data if member.managed_by_idp else _hand_added_resource(member)
     # An extension emptied by clears is no extension at all.
@@ -137,6 +139,7 @@ def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
         "id": str(member.scim_id),
         **data,
         "active": member.idp_active,
+        **({"groups": groups} if groups else {}),
         "meta": {
             "resourceType": "User",
             "created": _iso(member.created_at),

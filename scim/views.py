@@ -11,7 +11,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from django.db import DatabaseError, transaction
 from rest_framework.negotiation import BaseContentNegotiation
@@ -24,10 +24,18 @@ from rest_framework.views import APIView
 
 from keys.services import hold_key, record_key_use, record_rejected_key
 from keys.tenant_url import tenant_url
-from organizations.models import Member, Organization
+from organizations.models import Member, Organization, Team
 from organizations.services import Actor, delete_scim_member, provision_member, record_event
+from organizations.teams import (
+    add_team_members,
+    create_team,
+    remove_team_members,
+    retire_team,
+    set_team_members,
+    update_team,
+)
 from preciate.limits import client_address
-from scim import schemas
+from scim import groups, schemas
 from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization
 from scim.errors import ScimError, scim_exception_handler
 from scim.filters import FilterError, filter_to_q, sort_field
@@ -227,8 +235,14 @@ class ScimView(APIView):
         self.scim_user_name = member.user_name
         return member
 
+    def user_resource(self, member: Member) -> dict[str, Any]:
+        """The User as the IdP reads it back, with its groups (one query)."""
+        base_url = self.base_url()
+        teams = groups.groups_by_member(member.organization, [member], base_url=base_url)
+        return to_resource(member, base_url=base_url, groups=teams.get(member.pk))
+
     def user_response(self, member: Member, *, status: int = 200) -> Response:
-        resource = to_resource(member, base_url=self.base_url())
+        resource = self.user_resource(member)
         headers = {"ETag": resource["meta"]["version"]}
         if status == 201:
             headers["Location"] = resource["meta"]["location"]
@@ -289,8 +303,9 @@ def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str
             return whole, None
         if lowered.startswith(schemas.ENTERPRISE_USER.lower() + ":"):
             return schemas.ENTERPRISE_USER, path[len(schemas.ENTERPRISE_USER) + 1 :]
-        if lowered.startswith(schemas.CORE_USER.lower() + ":"):
-            path = path[len(schemas.CORE_USER) + 1 :]
+        for core in (schemas.CORE_USER, schemas.CORE_GROUP):
+            if lowered.startswith(core.lower() + ":"):
+                path = path[len(core) + 1 :]
         head, _, sub = path.partition(".")
         return head, sub or None
 
@@ -368,8 +383,10 @@ class UserList(ScimView):
         attributes = _attribute_set(params, "attributes")
         excluded = _attribute_set(params, "excludedAttributes")
         base_url = self.base_url()
+        teams = groups.groups_by_member(organization, members, base_url=base_url)
         resources = [
-            project(to_resource(m, base_url=base_url), attributes=attributes, excluded=excluded) for m in members
+            project(to_resource(m, base_url=base_url, groups=teams.get(m.pk)), attributes=attributes, excluded=excluded)
+            for m in members
         ]
         return Response(schemas.list_response(resources, total=total, start_index=start_index))
 
@@ -400,9 +417,8 @@ class UserSearch(UserList):
 class UserDetail(ScimView):
     def get(self, request: Request, scim_id: str) -> Response:
         member = self.get_member(request.auth, scim_id)
-        resource = to_resource(member, base_url=self.base_url())
         resource = project(
-            resource,
+            self.user_resource(member),
             attributes=_attribute_set(request.query_params, "attributes"),
             excluded=_attribute_set(request.query_params, "excludedAttributes"),
         )
@@ -458,32 +474,186 @@ class UserDetail(ScimView):
         return Response(status=204)
 
 
-GROUPS_UNSUPPORTED = (
-    "Preciate provisions users only. In Entra, open Provisioning > Mappings and set "
-    "'Provision Microsoft Entra ID Groups' to No; assigned groups still bring their members."
-)
+def tenant(request: Request) -> Organization:
+    """The organization the request's key resolved to (HasOrganization let only those through)."""
+    return cast(Organization, request.auth)
 
 
-class GroupList(ScimView):
-    """Entra probes /Groups during Test Connection: answer queries with no groups."""
+class GroupView(ScimView):
+    """Groups are the organization's IdP-managed teams (docs/protocol.md, "Groups are teams").
 
+    Hand-made teams are not SCIM resources: a group POSTed with such a team's name adopts it
+    (organizations/teams.py) instead of being linked to it by a filter.
+    """
+
+    def team_query(self, organization: Organization):
+        return Team.objects.current().filter(organization=organization, managed_by_idp=True)
+
+    def get_team(self, organization: Organization, group_id: str, *, for_update: bool = False) -> Team:
+        try:
+            parsed = uuid.UUID(group_id)
+        except ValueError:
+            raise ScimError(404, f"Group {group_id} not found.") from None
+        query = self.team_query(organization)
+        if for_update:
+            # Serialise writes to one group: concurrent member PATCHes must not read stale
+            # membership (docs/protocol.md, "Concurrent member PATCHes").
+            query = query.select_for_update()
+        team = next(iter(query.filter(scim_id=parsed).order_by()[:1]), None)
+        if team is None:
+            raise ScimError(404, f"Group {group_id} not found.")
+        team.organization = organization
+        return team
+
+    def check_team_if_match(self, request: Request, team: Team) -> None:
+        expected = request.headers.get("If-Match")
+        if expected and expected.strip() != "*" and groups.etag(team) not in [e.strip() for e in expected.split(",")]:
+            raise ScimError(412, "The group changed since it was read (If-Match does not match its version).")
+
+    def group_response(self, team: Team, params: Mapping[str, Any], *, status: int = 200) -> Response:
+        attributes = _attribute_set(params, "attributes")
+        excluded = _attribute_set(params, "excludedAttributes")
+        base_url = self.base_url()
+        members = None
+        if groups.wants_members(attributes=attributes, excluded=excluded):
+            members = groups.members_of(team.organization, [team], base_url=base_url).get(team.pk, [])
+        resource = project(
+            groups.to_group(team, base_url=base_url, members=members), attributes=attributes, excluded=excluded
+        )
+        headers = {"ETag": groups.etag(team)}
+        if status == 201:
+            headers["Location"] = f"{base_url}/Groups/{team.scim_id}"
+        return Response(resource, status=status, headers=headers)
+
+
+class GroupList(GroupView):
     def get(self, request: Request) -> Response:
-        start_index = max(_int_param(request.query_params, "startIndex", 1), 1)
-        return Response(schemas.list_response([], total=0, start_index=start_index))
+        """Query the groups (RFC 7644 §3.4.2): Entra's Test Connection and matching, Okta's import."""
+        organization = tenant(request)
+        params = request.query_params
+        query = self.team_query(organization)
+        expression = str(params.get("filter") or "").strip()
+        if expression:
+            query = query.filter(groups.group_filter(expression))
+        if params.get("sortBy"):
+            raise ScimError(
+                400, "Groups are listed in the order they were created; sortBy is not supported.", "invalidValue"
+            )
+        query = query.order_by("id")  # stable: Okta pages with startIndex and count
+        start_index = max(_int_param(params, "startIndex", 1), 1)
+        count = min(max(_int_param(params, "count", schemas.DEFAULT_COUNT), 0), schemas.MAX_RESULTS)
+        teams: list[Team] = []
+        if count:
+            teams = list(query[start_index - 1 : start_index - 1 + count])
+        if start_index == 1 and len(teams) < count:
+            total = len(teams)  # a page that is not full is the whole result: no COUNT
+        else:
+            total = query.count()
+        attributes = _attribute_set(params, "attributes")
+        excluded = _attribute_set(params, "excludedAttributes")
+        base_url = self.base_url()
+        members = (
+            groups.members_of(organization, teams, base_url=base_url)
+            if groups.wants_members(attributes=attributes, excluded=excluded)
+            else None
+        )
+        resources = [
+            project(
+                groups.to_group(t, base_url=base_url, members=members.get(t.pk, []) if members is not None else None),
+                attributes=attributes,
+                excluded=excluded,
+            )
+            for t in teams
+        ]
+        return Response(schemas.list_response(resources, total=total, start_index=start_index))
 
     def post(self, request: Request) -> Response:
-        raise ScimError(501, GROUPS_UNSUPPORTED)
+        """Create the group (RFC 7644 §3.3); a hand-made team of the same name is adopted."""
+        organization = tenant(request)
+        values = groups.read_group(request.data)
+        actor = _idp_actor(request)
+        with transaction.atomic():
+            self.hold_key(organization)
+            people = groups.resolve_members(organization, values.members or (), invalid=values.invalid)
+            team = create_team(
+                organization,
+                by=actor,
+                name=values.display_name,
+                external_id=values.external_id,
+                scim_data=values.extras,
+            )
+            if people:
+                add_team_members(team, list(people.values()), by=actor)
+        team.organization = organization
+        return self.group_response(team, request.query_params, status=201)
 
 
-class GroupDetail(ScimView):
+class GroupDetail(GroupView):
     def get(self, request: Request, group_id: str) -> Response:
-        raise ScimError(404, f"Group {group_id} not found: {GROUPS_UNSUPPORTED}")
+        team = self.get_team(tenant(request), group_id)
+        return self.group_response(team, request.query_params)
 
     def put(self, request: Request, group_id: str) -> Response:
-        raise ScimError(501, GROUPS_UNSUPPORTED)
+        """Replace the group (RFC 7644 §3.5.1), members included; externalId not sent is cleared.
 
-    patch = put
-    delete = put
+        Okta's custom (AIW) apps rename and push membership this way.
+        """
+        organization = tenant(request)
+        values = groups.read_group(request.data)
+        actor = _idp_actor(request)
+        with transaction.atomic():
+            self.hold_key(organization)
+            team = self.get_team(organization, group_id, for_update=True)
+            self.check_team_if_match(request, team)
+            people = groups.resolve_members(organization, values.members or (), invalid=values.invalid)
+            update_team(
+                team, by=actor, name=values.display_name, external_id=values.external_id, scim_data=values.extras
+            )
+            set_team_members(team, list(people.values()), by=actor)
+        return self.group_response(team, request.query_params)
+
+    def patch(self, request: Request, group_id: str) -> Response:
+        """Apply a PatchOp (RFC 7644 §3.5.2), all of it or none, under the group's row lock.
+
+        Costs what the request names: the ids it adds or removes are resolved in one query and
+        written in one statement each, whatever the group's size; only a replace of members
+        reads the current set. Answers 204 (Entra: "Returning a body with a list of all the
+        members isn't advisable"), or 200 with the group when ``attributes`` or
+        ``excludedAttributes`` ask for it (RFC 7644 §3.5.2).
+        """
+        organization = tenant(request)
+        actor = _idp_actor(request)
+        change = groups.read_patch(request.data, group_id=group_id)
+        members = change.members
+        with transaction.atomic():
+            self.hold_key(organization)
+            team = self.get_team(organization, group_id, for_update=True)
+            self.check_team_if_match(request, team)
+            people = groups.resolve_members(
+                organization, [*change.named, *members.remove], required=change.named, invalid=change.invalid
+            )
+            if change.display_name is not None or change.external_id is not None:
+                update_team(team, by=actor, name=change.display_name, external_id=change.external_id)
+            if members.whole is not None:
+                set_team_members(team, [people[i] for i in members.whole], by=actor)
+            else:
+                if members.remove:
+                    remove_team_members(team, [people[i] for i in members.remove if i in people], by=actor)
+                if members.add:
+                    add_team_members(team, [people[i] for i in members.add], by=actor)
+        if "attributes" in request.query_params or "excludedAttributes" in request.query_params:
+            return self.group_response(team, request.query_params)
+        return Response(status=204, headers={"ETag": groups.etag(team)})
+
+    def delete(self, request: Request, group_id: str) -> Response:
+        """Retire the team (RFC 7644 §3.6): 404 from now on, its name free, its history kept."""
+        organization = tenant(request)
+        with transaction.atomic():
+            self.hold_key(organization)
+            team = self.get_team(organization, group_id, for_update=True)
+            self.check_team_if_match(request, team)
+            retire_team(team, by=_idp_actor(request))
+        return Response(status=204)
 
 
 class ServiceProviderConfig(ScimView):
