@@ -221,37 +221,41 @@ def _member_ids(team: Team, members: list[Member]) -> set[int]:
     )
 
 
-@transaction.atomic
+# The member writes check first, then write without a savepoint: inside the SCIM view's
+# transaction a batch then costs no SAVEPOINT/RELEASE pair, and a refusal raised before any
+# write leaves the caller's transaction usable (a portal form shows the error and goes on).
+
+
 def add_team_members(team: Team, members: Sequence[Member], *, by: Actor) -> list[Member]:
     """Add people to a team; those already in it are left alone. Returns those added."""
     _check_editable(team, by)
     wanted = _distinct_members(team, members)
     if not wanted:
         return []
-    present = _member_ids(team, wanted)
-    added = [m for m in wanted if m.pk not in present]
-    if added:
-        _insert(team, added, by=by)
-        _touch(team)
+    with transaction.atomic(savepoint=False):
+        present = _member_ids(team, wanted)
+        added = [m for m in wanted if m.pk not in present]
+        if added:
+            _insert(team, added, by=by)
+            _touch(team)
     return added
 
 
-@transaction.atomic
 def remove_team_members(team: Team, members: Sequence[Member], *, by: Actor) -> list[Member]:
     """Take people out of a team; those not in it are left alone. Returns those removed."""
     _check_editable(team, by)
     named = _distinct_members(team, members)
     if not named:
         return []
-    present = _member_ids(team, named)
-    removed = [m for m in named if m.pk in present]
-    if removed:
-        _delete(team, removed, by=by)
-        _touch(team)
+    with transaction.atomic(savepoint=False):
+        present = _member_ids(team, named)
+        removed = [m for m in named if m.pk in present]
+        if removed:
+            _delete(team, removed, by=by)
+            _touch(team)
     return removed
 
 
-@transaction.atomic
 def set_team_members(team: Team, members: Sequence[Member], *, by: Actor) -> tuple[list[Member], list[Member]]:
     """Make the team's members exactly ``members`` (a SCIM PUT or ``replace members``).
 
@@ -260,15 +264,16 @@ def set_team_members(team: Team, members: Sequence[Member], *, by: Actor) -> tup
     """
     _check_editable(team, by)
     wanted = _distinct_members(team, members)
-    current = set(TeamMembership.objects.filter(team=team).values_list("member_id", flat=True))
-    wanted_ids = {m.pk for m in wanted}
-    added = [m for m in wanted if m.pk not in current]
-    leaving = current - wanted_ids
-    removed = list(Member.objects.filter(pk__in=leaving)) if leaving else []
-    if added:
-        _insert(team, added, by=by)
-    if removed:
-        _delete(team, removed, by=by)
-    if added or removed:
-        _touch(team)
+    with transaction.atomic(savepoint=False):
+        current = set(TeamMembership.objects.filter(team=team).values_list("member_id", flat=True))
+        wanted_ids = {m.pk for m in wanted}
+        added = [m for m in wanted if m.pk not in current]
+        leaving = current - wanted_ids
+        removed = list(Member.objects.filter(pk__in=leaving)) if leaving else []
+        if added:
+            _insert(team, added, by=by)
+        if removed:
+            _delete(team, removed, by=by)
+        if added or removed:
+            _touch(team)
     return added, removed
