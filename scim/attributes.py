@@ -197,7 +197,7 @@ ENTERPRISE: tuple[Attribute, ...] = (
 )
 
 # A Group is a Preciate team (RFC 7643 §4.2, §8.7.1). displayName is unique per organization,
-# case-insensitively: Entra matches groups by it (docs/protocol.md, "Groups are teams").
+# case-insensitively: Entra matches groups by it (docs/protocol.md#groups).
 GROUP: tuple[Attribute, ...] = (
     Attribute("displayName", required=True, uniqueness="server", field="name", filter="text"),
     Attribute("externalId", case_exact=True, field="external_id", filter="text"),

@@ -5,8 +5,8 @@ Two layers, kept apart as for Users:
 * Pure (no database): ``read_group`` reads a POST or PUT body, ``read_patch`` turns a
   PatchOp into one ``GroupChange`` (the new name and externalId, and which members to add,
   remove, or the whole new set), and ``group_filter`` turns a filter into a ``Q`` over
-  Team. Client quirks are absorbed here, each named in docs/protocol.md ("Groups are
-  teams"): ops in any case (Entra), Entra's remove-with-value (remove *those*), a bare-string
+  Team. Client quirks are absorbed here, each written up in docs/protocol.md#groups and
+  the sections after it: ops in any case (Entra), Entra's remove-with-value (remove *those*), a bare-string
   or path-less displayName, Okta's path-less ``{"id", "displayName"}`` replace that names no
   members and so leaves them alone, ``Add externalId``, unknown operation and member keys.
 * Reads: ``to_group`` renders a team, members only when asked for (``members_of``, one
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 # Member values one request may name, in all its operations. A PATCH of Entra's batches is far
-# below (docs/protocol.md, "Membership in batches"); Okta's PUT of a whole group is bounded by
+# below (docs/protocol.md#group-member-batches); Okta's PUT of a whole group is bounded by
 # the 1 MiB body anyway (about 20,000 ids). Each id is resolved in one IN query.
 MAX_MEMBER_VALUES = 20_000
 _NAME_LENGTH: int = Team._meta.get_field("name").max_length or 200
@@ -358,7 +358,7 @@ def _apply(plan: _Plan, op: OpName, name: str, value_filter: ast.Filter | None, 
     elif op == "remove":
         if has_value and value is not None:
             # Entra's default removal carries the members to remove in "value": it means "remove
-            # these", never "remove all" (docs/protocol.md, "Group member removal with a value").
+            # these", never "remove all" (docs/protocol.md#group-remove-with-value).
             items = value if isinstance(value, list) else [value]
             sent: list[Any] = [
                 item.get(next((k for k in item if isinstance(k, str) and k.lower() == "value"), "value"))
@@ -519,7 +519,7 @@ def members_of(organization: Organization, teams: Sequence[Team], *, base_url: s
     """The SCIM members of each team, in one query; people whose SCIM user was deleted are left out.
 
     A DELETE'd user is gone from every group (RFC 7644 §3.6); a deactivated one stays a member
-    (docs/protocol.md, "Membership survives deactivation").
+    (docs/protocol.md#group-membership-survives-deactivation).
     """
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not teams:
@@ -602,7 +602,7 @@ def resolve_members(
     naming the others and nothing is applied: an id of another organization, of a deleted
     user, or no id at all (``invalid``) is refused with 400 invalidValue. Entra then retries
     and shows the ids in its provisioning log, where skipping them silently would never be
-    noticed (docs/protocol.md, "Unknown member ids"). Ids only removed need not exist.
+    noticed (docs/protocol.md#group-unknown-members). Ids only removed need not exist.
     """
     wanted = list(dict.fromkeys(ids))
     found: dict[uuid.UUID, Member] = {}

@@ -479,7 +479,7 @@ class UserDetail(ScimView):
 
 
 class GroupView(ScimView):
-    """Groups are the organization's IdP-managed teams (docs/protocol.md, "Groups are teams").
+    """Groups are the organization's IdP-managed teams (docs/protocol.md#groups).
 
     Hand-made teams are not SCIM resources: a group POSTed with such a team's name adopts it
     (organizations/teams.py) instead of being linked to it by a filter.
@@ -496,7 +496,7 @@ class GroupView(ScimView):
         query = self.team_query(organization)
         if for_update:
             # Serialise writes to one group: concurrent member PATCHes must not read stale
-            # membership (docs/protocol.md, "Concurrent member PATCHes").
+            # membership (docs/protocol.md#group-row-lock).
             query = query.select_for_update()
         team = next(iter(query.filter(scim_id=parsed).order_by()[:1]), None)
         if team is None:
