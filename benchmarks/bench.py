@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench.py --users 2000 --orgs 4 --clients 8,16,32
     .venv/bin/python benchmarks/bench.py --worker-class sync,gthread --workers 2,4 --threads 1,4 --repeat 2
     .venv/bin/python benchmarks/bench.py --sizes 10000,1000000 --keep-db     # latency against organization size
+    .venv/bin/python benchmarks/bench.py --groups 50,50000 --rounds 30        # group requests against group size
 
 One run, start to finish, on this machine only:
 
@@ -26,6 +27,10 @@ One run, start to finish, on this machine only:
 With ``--sizes`` it instead bulk-seeds one organization per size with
 ``benchmarks/seed.py`` (PostgreSQL COPY) and times filter, GET by id, POST and PATCH at one
 client with ``benchmarks/scim_load.py`` against each, alternating.
+
+With ``--groups`` it instead seeds one organization per group size and times Entra's group
+requests (create, add and remove a batch of members, read and match without members) at one
+client with ``benchmarks/group_load.py``.
 
 The load generator is one process of threads, one keep-alive ``http.client`` connection
 per client and organization, and sends only to 127.0.0.1. Every phase stops at
@@ -732,6 +737,26 @@ def run_sizes(args: argparse.Namespace, url: str, log_dir: Path) -> list[dict[st
     return rows
 
 
+def run_groups(args: argparse.Namespace, url: str, log_dir: Path) -> list[dict[str, Any]]:
+    """Seed a group per size, then time Entra's group requests against each at one client."""
+    from benchmarks import group_load
+
+    sizes = _ints(args.groups)
+    config = configs(args)[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
+    env["DATABASE_URL"] = database_url(args.db_name, DB_CONNECTIONS[config.db_connections])
+    server = start_server("preciate", config, app="preciate.wsgi:application", env=env, log_dir=log_dir)
+    try:
+        timings = group_load.run(HOST, server.port, sizes, rounds=args.rounds, batch=args.batch, log=log)
+    finally:
+        server.stop()
+    print(group_load.markdown(timings, sizes, batch=args.batch))
+    return [
+        {"scenario": scenario, "members": size, "ms": ms, "errors": timings.errors.get((scenario, size), 0)}
+        for (scenario, size), ms in timings.samples.items()
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=2000, help="users per cycle, spread over the organizations")
@@ -752,6 +777,9 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes", default="", help="instead of the cycles: members per organization, e.g. 10000,1000000"
     )
     parser.add_argument("--requests", type=int, default=500, help="with --sizes: requests per kind and size")
+    parser.add_argument("--groups", default="", help="instead of the cycles: members per group, e.g. 50,50000")
+    parser.add_argument("--rounds", type=int, default=30, help="with --groups: requests per kind and size")
+    parser.add_argument("--batch", type=int, default=100, help="with --groups: members per PATCH")
     parser.add_argument("--db-name", default=DATABASE, help="the throwaway database (env BENCH_DB)")
     parser.add_argument("--keep-db", action="store_true", help="keep (and with --sizes, reuse) the database")
     parser.add_argument("--json", type=Path, default=None, help="also write every measurement here")
@@ -780,7 +808,10 @@ def main(argv: list[str] | None = None) -> int:
             f"database {args.db_name} migrated; server logs in {log_dir}; "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
         )
-        rows = run_sizes(args, url, log_dir) if args.sizes else run_cycles(args, url, log_dir)
+        if args.groups:
+            rows = run_groups(args, url, log_dir)
+        else:
+            rows = run_sizes(args, url, log_dir) if args.sizes else run_cycles(args, url, log_dir)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2))
         # The server logs are evidence only when something failed.
