@@ -319,11 +319,15 @@ def test_a_retired_group_leaves_its_members_users(scim, people):
     assert "groups" not in ok(scim.get(f"/Users/{ALICE}"))
 
 
-def test_hand_made_teams_are_not_groups_the_idp_can_read(scim, org, admin, people):
+def test_hand_made_teams_are_not_groups_the_idp_can_read_until_it_creates_one_of_that_name(scim, org, admin, people):
     team = create_team(org, by=Actor.admin(admin.user), name="Book club")
     add_team_members(team, [people["alice"]], by=Actor.admin(admin.user))
     assert ok(scim.get("/Groups"))["Resources"] == []
     scim_error(scim.get(f"/Groups/{team.scim_id}"), 404)
+    # Once the IdP creates a group of that name, the team is its group, members kept.
+    adopted = create_group(scim, "Book club")
+    assert adopted["id"] == str(team.scim_id)
+    assert [m["value"] for m in ok(scim.get(f"/Groups/{team.scim_id}"))["members"]] == [ALICE]
     assert TeamMembership.objects.filter(team=team).count() == 1
 
 
