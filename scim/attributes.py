@@ -87,6 +87,43 @@ def _plural(name: str, **extra: Any) -> Attribute:
     return Attribute(name, "complex", multi_valued=True, sub_attributes=_PLURAL, **extra)
 
 
+def _server_assigned(*, sortable: bool) -> tuple[Attribute, ...]:
+    """id, meta and schemas (RFC 7643 §3.1): the server's, on every resource; a User sorts and filters by them."""
+
+    def sort(field: str) -> str | None:
+        return field if sortable else None
+
+    return (
+        Attribute(
+            "id",
+            mutability="readOnly",
+            returned="always",
+            case_exact=True,
+            discovered=False,
+            field="scim_id",
+            filter="uuid",
+            sort_field=sort("scim_id"),
+        ),
+        Attribute(
+            "meta",
+            "complex",
+            mutability="readOnly",
+            discovered=False,
+            sub_attributes=tuple(
+                _sub(
+                    name,
+                    "dateTime",
+                    field=field,
+                    filter="datetime" if sortable else None,
+                    sort_field=sort(field),
+                )
+                for name, field in (("created", "created_at"), ("lastModified", "updated_at"))
+            ),
+        ),
+        Attribute("schemas", mutability="readOnly", returned="always", discovered=False),
+    )
+
+
 USER: tuple[Attribute, ...] = (
     Attribute("userName", required=True, uniqueness="server", field="user_name", filter="text", sort_field="user_name"),
     Attribute("externalId", case_exact=True, field="external_id", filter="text", sort_field="external_id"),
@@ -153,27 +190,7 @@ USER: tuple[Attribute, ...] = (
         ),
     ),
     # Server-assigned (RFC 7643 §3.1): never patched, never stored.
-    Attribute(
-        "id",
-        mutability="readOnly",
-        returned="always",
-        case_exact=True,
-        discovered=False,
-        field="scim_id",
-        filter="uuid",
-        sort_field="scim_id",
-    ),
-    Attribute(
-        "meta",
-        "complex",
-        mutability="readOnly",
-        discovered=False,
-        sub_attributes=(
-            _sub("created", "dateTime", field="created_at", filter="datetime", sort_field="created_at"),
-            _sub("lastModified", "dateTime", field="updated_at", filter="datetime", sort_field="updated_at"),
-        ),
-    ),
-    Attribute("schemas", mutability="readOnly", returned="always", discovered=False),
+    *_server_assigned(sortable=True),
     # Okta PATCHes passwords; Preciate signs people in through SSO and never keeps one.
     Attribute("password", mutability="writeOnly", returned="never", discovered=False),
 )
@@ -213,26 +230,7 @@ GROUP: tuple[Attribute, ...] = (
             _sub("type", mutability="immutable", canonical_values=("User",)),
         ),
     ),
-    Attribute(
-        "id",
-        mutability="readOnly",
-        returned="always",
-        case_exact=True,
-        discovered=False,
-        field="scim_id",
-        filter="uuid",
-    ),
-    Attribute(
-        "meta",
-        "complex",
-        mutability="readOnly",
-        discovered=False,
-        sub_attributes=(
-            _sub("created", "dateTime", field="created_at"),
-            _sub("lastModified", "dateTime", field="updated_at"),
-        ),
-    ),
-    Attribute("schemas", mutability="readOnly", returned="always", discovered=False),
+    *_server_assigned(sortable=False),
 )
 _GROUP_BY_NAME: dict[str, Attribute] = {a.name.lower(): a for a in GROUP}
 

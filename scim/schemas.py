@@ -18,32 +18,35 @@ MAX_RESULTS = 200
 DEFAULT_COUNT = 100
 
 
-USER_SCHEMA: dict[str, Any] = {
-    "schemas": [SCHEMA],
-    "id": CORE_USER,
-    "name": "User",
-    "description": "A person of the organization. Attributes not listed are stored and returned as sent.",
-    "attributes": [describe(a) for a in attributes.USER if a.discovered],
-    "meta": {"resourceType": "Schema", "location": f"/Schemas/{CORE_USER}"},
-}
+def _schema(urn: str, name: str, description: str, table: tuple[attributes.Attribute, ...]) -> dict[str, Any]:
+    return {
+        "schemas": [SCHEMA],
+        "id": urn,
+        "name": name,
+        "description": description,
+        "attributes": [describe(a) for a in table if a.discovered],
+        "meta": {"resourceType": "Schema", "location": f"/Schemas/{urn}"},
+    }
 
-ENTERPRISE_SCHEMA: dict[str, Any] = {
-    "schemas": [SCHEMA],
-    "id": ENTERPRISE_USER,
-    "name": "EnterpriseUser",
-    "description": "Enterprise User: department, employee number and manager drive Preciate's reporting.",
-    "attributes": [describe(a) for a in attributes.ENTERPRISE if a.discovered],
-    "meta": {"resourceType": "Schema", "location": f"/Schemas/{ENTERPRISE_USER}"},
-}
 
-GROUP_SCHEMA: dict[str, Any] = {
-    "schemas": [SCHEMA],
-    "id": CORE_GROUP,
-    "name": "Group",
-    "description": "A team of the organization; its members are Users of the same organization.",
-    "attributes": [describe(a) for a in attributes.GROUP if a.discovered],
-    "meta": {"resourceType": "Schema", "location": f"/Schemas/{CORE_GROUP}"},
-}
+USER_SCHEMA = _schema(
+    CORE_USER,
+    "User",
+    "A person of the organization. Attributes not listed are stored and returned as sent.",
+    attributes.USER,
+)
+ENTERPRISE_SCHEMA = _schema(
+    ENTERPRISE_USER,
+    "EnterpriseUser",
+    "Enterprise User: department, employee number and manager drive Preciate's reporting.",
+    attributes.ENTERPRISE,
+)
+GROUP_SCHEMA = _schema(
+    CORE_GROUP,
+    "Group",
+    "A team of the organization; its members are Users of the same organization.",
+    attributes.GROUP,
+)
 
 SCHEMAS = [USER_SCHEMA, ENTERPRISE_SCHEMA, GROUP_SCHEMA]
 
