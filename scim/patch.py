@@ -634,6 +634,14 @@ def _apply_sub_attribute(holder: dict[str, Any], key: str, known: Attribute | No
     target: dict[str, Any] | None = dict(current or {})
     if clearing:
         target = _without(target, sub, op) if target else None
+    elif (
+        known is not None
+        and known.user_reference
+        and sub.lower() == "value"
+        and op.value != (current or {}).get("value")
+    ):
+        # Another manager: the old one's $ref and displayName describe someone else.
+        target = {"value": op.value}
     else:
         target[_key(target, sub, None)] = op.value
     if known is not None and known.user_reference and target is not None and "value" not in target:
