@@ -8,7 +8,7 @@ from keys.services import regenerate_key
 from organizations import services
 from organizations.models import Member, Organization
 from organizations.services import Actor
-from tests.scim.conftest import ScimClient
+from tests.scim.helpers import ScimClient
 
 SETUP = Actor.command("tests")
 

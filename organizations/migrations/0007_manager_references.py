@@ -26,7 +26,7 @@ def keep_unlinked_managers_waiting(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0005_added_by_hand_index'),
+        ('organizations', '0006_teams'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
