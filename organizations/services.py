@@ -628,8 +628,9 @@ def _link_waiting_reports(person: Member, *, by: Actor) -> None:
     if person.email:
         conditions.append(Q(manager_reference__ci=person.email))
     for name in ("external_id", "employee_number"):
-        if getattr(person, name):
-            conditions.append(Q(manager_reference=getattr(person, name)))
+        if value := getattr(person, name):
+            # Exactly, yet through the index on the lowered text, like the two above.
+            conditions.append(Q(manager_reference__ci=value, manager_reference=value))
     waiting = list(
         Member.objects.select_for_update()
         .filter(organization_id=person.organization_id)
