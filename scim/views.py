@@ -634,6 +634,9 @@ class GroupDetail(GroupView):
             if change.display_name is not None or change.external_id is not None:
                 update_team(team, by=actor, name=change.display_name, external_id=change.external_id)
             if members.whole is not None:
+                # Two vendors saw Entra send a one-member replace they read as an add; keep RFC
+                # semantics, and log each so real Entra logs can be checked (docs/protocol.md#group-pathless-rename).
+                logger.info("replace of members of group %s with %d members", team.scim_id, len(members.whole))
                 set_team_members(team, [people[i] for i in members.whole], by=actor)
             else:
                 if members.remove:
