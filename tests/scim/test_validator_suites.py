@@ -6,6 +6,9 @@
 
 docs/protocol.md#conformance-suites describes each.
 
+The suites are a file of their own, not part of test_views.py, so each replays in its vendor's
+order and reads as the step list docs/protocol.md gives.
+
 Each test names the suite step it replays. Bodies the suites send are payload files
 (``validator_*.json``, ``okta_spec_*.json``); the other organization's people are created
 alongside so every list, filter and read also proves they stay invisible.
