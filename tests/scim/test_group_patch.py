@@ -158,6 +158,8 @@ def test_an_add_naming_someone_who_is_not_a_user_here_is_400_naming_them_and_app
     detail = scim_error(scim.patch(path_of(support), body), 400, "invalidValue")["detail"]
     assert bad in detail
     assert member_ids(support["id"]) == {ALICE, BOB}
+    # The admin sees it on the Provisioning page, as every refused SCIM request.
+    assert Event.objects.filter(action="scim.failed", status=400, summary__contains=bad).exists()
     assert Team.objects.get(scim_id=support["id"]).name == "Field Engineering"
 
 
