@@ -23,6 +23,12 @@ scim/attributes.py's table; paths are parsed there, once per distinct path text.
 filters are evaluated against the in-memory element, never the database. Values are
 never changed in place: the result shares what no operation touched with the input and
 the body, so treat all three as read-only.
+
+One module, though long: the two steps are one contract. Every shape ``normalise_operations``
+produces is a shape ``apply_operations`` must accept, both walk the same ``Operation``, path
+and limits, and the element helpers (``_find``, ``_key``, ``_without``, ``_store``) serve
+both; split, they would become a public API between two halves that change together, and
+tracing a client quirk from its payload to its effect would cross files.
 """
 
 from __future__ import annotations
@@ -631,10 +637,19 @@ def _apply_sub_attribute(holder: dict[str, Any], key: str, known: Attribute | No
         return
     if current is not None and not isinstance(current, dict):
         raise _error("invalidPath", op.index, f'"{key}" has no sub-attributes, so "{op.path.text}" cannot be set.')
-    target: dict[str, Any] | None = dict(current or {})
+    target: dict[str, Any] | None
     if clearing:
-        target = _without(target, sub, op) if target else None
+        target = _without(dict(current), sub, op) if current else None
+    elif (
+        known is not None
+        and known.user_reference
+        and sub.lower() == "value"
+        and op.value != (current or {}).get("value")
+    ):
+        # Another manager: the old one's $ref and displayName describe someone else.
+        target = {"value": op.value}
     else:
+        target = dict(current or {})
         target[_key(target, sub, None)] = op.value
     if known is not None and known.user_reference and target is not None and "value" not in target:
         target = None  # a manager without an id is no manager
