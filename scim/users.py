@@ -125,8 +125,9 @@ def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
     Shares nested values with ``member.scim_data``: read it, never change it in place.
     """
     source = member.scim_data if member.managed_by_idp else _hand_added_resource(member)
-    # An extension emptied by clears is no extension at all.
-    data = {k: v for k, v in source.items() if not (k.lower().startswith("urn:") and v == {})}
+    # An extension emptied by clears is no extension at all; groups are the server's to compute
+    # (read-only), so what an IdP stored in them before they were is not returned either.
+    data = {k: v for k, v in source.items() if not (k.lower().startswith("urn:") and v == {}) and k != "groups"}
     manager = member.manager if member.manager_id is not None else None
     if manager is not None and manager.scim_deleted_at is None:
         # Entra sends the manager as a bare id but must read it back as a complex value.
