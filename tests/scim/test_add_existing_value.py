@@ -8,7 +8,7 @@ from typing import Any
 
 from organizations.models import Event, Member, MemberEmail
 from scim.patch import apply_patch
-from tests.scim.conftest import patch_op, payload
+from tests.scim.helpers import patch_op, payload
 
 GRACE_WORK = {"value": "grace.hopper@acme.example", "type": "work", "primary": True}
 

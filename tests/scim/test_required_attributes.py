@@ -6,7 +6,7 @@ telling the admin to send ``active`` false. userName is required by RFC 7643 §4
 """
 
 from organizations.models import Member
-from tests.scim.conftest import directory, patch_op, payload, refused
+from tests.scim.helpers import directory, patch_op, payload, scim_error
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 
@@ -15,7 +15,7 @@ def test_removing_active_is_refused_and_tells_the_admin_to_send_active_false(sci
     path = f"/Users/{grace['id']}"
     assert scim.patch(path, patch_op({"op": "replace", "path": "active", "value": False})).status_code == 200
     before = directory(org)
-    detail = refused(scim.patch(path, payload("rfc_patch_remove_active")), 400, "mutability")
+    detail = scim_error(scim.patch(path, payload("rfc_patch_remove_active")), 400, "mutability")["detail"]
     assert '"active" is required' in detail and '"value": false' in detail
     assert directory(org) == before
     assert scim.get(path).json()["active"] is False
@@ -24,14 +24,16 @@ def test_removing_active_is_refused_and_tells_the_admin_to_send_active_false(sci
 
 def test_removing_active_among_other_operations_applies_none_of_them(scim, grace):
     body = patch_op({"op": "replace", "path": "title", "value": "Commodore"}, {"op": "Remove", "path": "ACTIVE"})
-    detail = refused(scim.patch(f"/Users/{grace['id']}", body), 400, "mutability")
+    detail = scim_error(scim.patch(f"/Users/{grace['id']}", body), 400, "mutability")["detail"]
     assert detail.startswith("Operation 2:")
     assert scim.get(f"/Users/{grace['id']}").json()["title"] == "Rear Admiral"
 
 
 def test_removing_user_name_is_refused_as_mutability_and_says_to_replace_it(scim, grace, org):
     before = directory(org)
-    detail = refused(scim.patch(f"/Users/{grace['id']}", payload("rfc_patch_remove_user_name")), 400, "mutability")
+    detail = scim_error(scim.patch(f"/Users/{grace['id']}", payload("rfc_patch_remove_user_name")), 400, "mutability")[
+        "detail"
+    ]
     assert '"userName" is required' in detail and "replace it" in detail
     assert directory(org) == before
 

@@ -14,28 +14,7 @@ import pytest
 
 from organizations.models import Event, Member
 from organizations.services import Actor, remove_member
-from tests.scim.conftest import ScimClient, patch_op, payload
-
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-SCIM_JSON = "application/scim+json"
-
-
-def ok(response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == SCIM_JSON
-    return response.json()
-
-
-def scim_error(response, status: int, scim_type: str | None = None) -> dict[str, Any]:
-    body = ok(response, status)
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert body["detail"]
-    if scim_type:
-        assert body["scimType"] == scim_type
-    return body
+from tests.scim.helpers import CORE, ENTERPRISE, SCIM_JSON, ScimClient, ok, patch_op, payload, scim_error
 
 
 def ids(body: dict[str, Any]) -> list[str]:
@@ -213,10 +192,11 @@ def test_the_manager_value_sub_attribute_path_links_the_manager(scim, other_scim
     report = scim.create({"userName": "report.sub@example.com"})
     path = f"/Users/{report['id']}"
     ok(scim.patch(path, patch_op({"op": "replace", "path": f"{ENTERPRISE}:manager.value", "value": boss["id"]})))
-    assert ok(scim.get(path))[ENTERPRISE]["manager"] == {"value": boss["id"]}
+    assert ok(scim.get(path))[ENTERPRISE]["manager"]["value"] == boss["id"]
     assert Member.objects.get(scim_id=report["id"]).manager.user_name == "boss.sub@example.com"
-    ok(scim.patch(path, patch_op({"op": "replace", "path": f"{ENTERPRISE}:manager.value", "value": outsider["id"]})))
-    assert Member.objects.get(scim_id=report["id"]).manager is None
+    operation = {"op": "replace", "path": f"{ENTERPRISE}:manager.value", "value": outsider["id"]}
+    assert scim.patch(path, patch_op(operation)).status_code == 400  # docs/protocol.md#manager-references
+    assert Member.objects.get(scim_id=report["id"]).manager.pk == Member.objects.get(scim_id=boss["id"]).pk
 
 
 def test_removing_the_manager_with_a_value_filter_clears_the_link(scim):
