@@ -764,7 +764,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="8", help="concurrent clients, or a list: 8,16,32")
     parser.add_argument("--phases", default="initial,incremental", help="initial, incremental or both")
     parser.add_argument("--repeat", type=int, default=1, help="run every measurement this many times")
-    parser.add_argument("--workers", default="3", help="gunicorn workers, or a list")
+    parser.add_argument("--workers", default="2", help="gunicorn workers, or a list")
     parser.add_argument("--threads", default="4", help="gunicorn threads per worker, or a list")
     parser.add_argument("--worker-class", default="gthread", help="sync, gthread, or a list")
     parser.add_argument("--access-log", default="on", help="on, off, or on,off")

@@ -180,7 +180,8 @@ def _get_or_create_named(model: type[Named], organization: Organization, name: s
     name = name.strip()
     if not name:
         raise ValueError(f"A {model._meta.verbose_name} needs a name.")
-    found = model.objects.filter(organization=organization, name__ci=name).first()
+    # Unique in any case per organization (the model's constraint): no ORDER BY, which first() would add.
+    found = next(iter(model.objects.filter(organization=organization, name__ci=name).order_by()[:1]), None)
     if found is not None:
         return found
     try:

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from keys import services
 from keys.models import ScimKey
 from keys.services import hold_key, organization_for_key, regenerate_key, revoke_key
 from organizations.models import Event, Organization
-from organizations.services import Actor, create_member
+from organizations.services import Actor, create_member, get_or_create_department
 from tests.trail import entry, trail
 
 COMMAND = Actor.command("tests")
@@ -332,3 +333,44 @@ def test_a_regenerate_waits_for_a_write_already_holding_the_old_key(org):
     for thread in threads:
         thread.join()
     assert finished["write"] <= finished["regenerate"]
+
+
+# -- The key look-up every SCIM request makes: one indexed statement, no ordering to compile --
+
+
+def test_a_key_finds_its_organization_as_stored_with_its_key_in_one_statement(org: Organization) -> None:
+    key = regenerate_key(org, by=Actor.command("test"))
+    with CaptureQueriesContext(connection) as captured:
+        found = organization_for_key(key)
+        assert found is not None
+        assert found.scim_key.hint == key[-4:]  # came with the same row
+    assert len(captured.captured_queries) == 1
+    stored = Organization.objects.get(pk=org.pk)
+    assert (found.pk, found.slug, found.name, found.location_source, found.created_at) == (
+        stored.pk,
+        stored.slug,
+        stored.name,
+        stored.location_source,
+        stored.created_at,
+    )
+
+
+def test_a_key_look_up_sends_no_order_by(org: Organization) -> None:
+    key = regenerate_key(org, by=Actor.command("test"))
+    with CaptureQueriesContext(connection) as captured:
+        assert organization_for_key(key) == org
+    assert "ORDER BY" not in captured.captured_queries[0]["sql"].upper()
+
+
+def test_a_department_is_found_by_name_without_an_order_by(org: Organization) -> None:
+    created = get_or_create_department(org, "Research")
+    with CaptureQueriesContext(connection) as captured:
+        assert get_or_create_department(org, "research") == created
+    assert [q for q in captured.captured_queries if "ORDER BY" in q["sql"].upper()] == []
+
+
+def test_a_regenerated_key_finds_nothing_and_the_new_one_finds_the_organization(org: Organization) -> None:
+    old = regenerate_key(org, by=Actor.command("test"))
+    new = regenerate_key(org, by=Actor.command("test"))
+    assert organization_for_key(old) is None
+    assert organization_for_key(new) == org
