@@ -275,7 +275,6 @@ GROUP: tuple[Attribute, ...] = (
         sub_attributes=(
             _sub("value", mutability="immutable", filter="uuid"),
             _sub("$ref", "reference", mutability="immutable", reference_types=("User",)),
-            _sub("display", mutability="readOnly"),
             _sub("type", mutability="immutable", canonical_values=("User",)),
         ),
     ),

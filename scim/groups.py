@@ -511,10 +511,6 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _display(given: str, family: str, display: str, user_name: str) -> str:
-    return display or " ".join(p for p in (given, family) if p) or user_name
-
-
 def members_of(organization: Organization, teams: Sequence[Team], *, base_url: str) -> dict[int, list[dict[str, Any]]]:
     """The SCIM members of each team, in one query; people whose SCIM user was deleted are left out.
 
@@ -529,24 +525,12 @@ def members_of(organization: Organization, teams: Sequence[Team], *, base_url: s
             organization=organization, team__in=[t.pk for t in teams], member__scim_deleted_at__isnull=True
         )
         .order_by("team_id", "member_id")
-        .values_list(
-            "team_id",
-            "member__scim_id",
-            "member__given_name",
-            "member__family_name",
-            "member__display_name",
-            "member__user_name",
-        )
+        .values_list("team_id", "member__scim_id")
     )
-    for team_id, scim_id, given, family, display, user_name in rows:
-        found[team_id].append(
-            {
-                "value": str(scim_id),
-                "display": _display(given, family, display, user_name),
-                "$ref": f"{base_url}/Users/{scim_id}",
-                "type": "User",
-            }
-        )
+    for team_id, scim_id in rows:
+        # value, $ref and type: the sub-attributes of RFC 7643 §8.7.1. No "display": clients
+        # compare members with what they sent, which never carries Preciate's name for the person.
+        found[team_id].append({"value": str(scim_id), "$ref": f"{base_url}/Users/{scim_id}", "type": "User"})
     return found
 
 

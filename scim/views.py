@@ -10,6 +10,7 @@ here (parsing limits, negotiation, the list query, projection, the resource and 
 views) is the one policy every SCIM answer shares, read top to bottom as a request meets it.
 """
 
+import functools
 import json
 import logging
 import math
@@ -492,7 +493,6 @@ class UserSearch(UserList):
 # The resource types a search at the service root covers, in the order their results are
 # listed (RFC 7644 §3.4.3). Each takes the view, the organization, the SearchRequest and a
 # 0-based offset and count into its own matches, and answers (how many match, that page).
-# Groups join here when Preciate serves them.
 RootSearchSource = Callable[[ScimView, Organization, Mapping[str, Any], int, int], tuple[int, list[dict[str, Any]]]]
 ROOT_SEARCH: dict[str, RootSearchSource] = {"User": search_users}
 
@@ -598,7 +598,8 @@ class GroupView(ScimView):
     (organizations/teams.py) instead of being linked to it by a filter.
     """
 
-    def team_query(self, organization: Organization) -> TeamQuerySet:
+    @staticmethod
+    def team_query(organization: Organization) -> TeamQuerySet:
         return Team.objects.current().filter(organization=organization, managed_by_idp=True)
 
     def get_team(self, organization: Organization, group_id: str, *, for_update: bool = False) -> Team:
@@ -638,45 +639,58 @@ class GroupView(ScimView):
         return Response(resource, status=status, headers=headers)
 
 
+def search_groups(
+    view: ScimView,
+    organization: Organization,
+    params: Mapping[str, Any],
+    offset: int,
+    count: int,
+    *,
+    root: bool = False,
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many groups match ``params``' filter, and the resources of ``count`` of them from ``offset``.
+
+    Members are loaded only when the projection returns them. At the service root (``root``)
+    a filter or sortBy only Users understand matches no group instead of failing the search.
+    """
+    query = GroupView.team_query(organization)
+    expression = str(params.get("filter") or "").strip()
+    if expression:
+        try:
+            query = query.filter(groups.group_filter(expression))
+        except FilterError:
+            if not root:
+                raise
+            return 0, []
+    if params.get("sortBy") and not root:
+        raise ScimError(
+            400, "Groups are listed in the order they were created; sortBy is not supported.", "invalidValue"
+        )
+    query = query.order_by("id")  # stable: Okta pages with startIndex and count
+    teams = list(query[offset : offset + count]) if count else []
+    # A first page that is not full is the whole result: no COUNT.
+    total = len(teams) if offset == 0 and len(teams) < count else query.count()
+    base_url = view.base_url()
+    members = None
+    if groups.wants_members(
+        attributes=_attribute_set(params, "attributes"), excluded=_attribute_set(params, "excludedAttributes")
+    ):
+        members = groups.members_of(organization, teams, base_url=base_url)
+    return total, [
+        groups.to_group(t, base_url=base_url, members=members.get(t.pk, []) if members is not None else None)
+        for t in teams
+    ]
+
+
 class GroupList(GroupView):
     def get(self, request: Request) -> Response:
         """Query the groups (RFC 7644 §3.4.2): Entra's Test Connection and matching, Okta's import."""
-        organization = organization_of(request)
         params = request.query_params
-        query = self.team_query(organization)
-        expression = str(params.get("filter") or "").strip()
-        if expression:
-            query = query.filter(groups.group_filter(expression))
-        if params.get("sortBy"):
-            raise ScimError(
-                400, "Groups are listed in the order they were created; sortBy is not supported.", "invalidValue"
-            )
-        query = query.order_by("id")  # stable: Okta pages with startIndex and count
-        start_index = max(_int_param(params, "startIndex", 1), 1)
-        count = min(max(_int_param(params, "count", schemas.DEFAULT_COUNT), 0), schemas.MAX_RESULTS)
-        teams: list[Team] = []
-        if count:
-            teams = list(query[start_index - 1 : start_index - 1 + count])
-        if start_index == 1 and len(teams) < count:
-            total = len(teams)  # a page that is not full is the whole result: no COUNT
-        else:
-            total = query.count()
+        start_index, count = _paging(params)
+        total, resources = search_groups(self, organization_of(request), params, start_index - 1, count)
         attributes = _attribute_set(params, "attributes")
         excluded = _attribute_set(params, "excludedAttributes")
-        base_url = self.base_url()
-        members = (
-            groups.members_of(organization, teams, base_url=base_url)
-            if groups.wants_members(attributes=attributes, excluded=excluded)
-            else None
-        )
-        resources = [
-            project(
-                groups.to_group(t, base_url=base_url, members=members.get(t.pk, []) if members is not None else None),
-                attributes=attributes,
-                excluded=excluded,
-            )
-            for t in teams
-        ]
+        resources = [project(r, attributes=attributes, excluded=excluded) for r in resources]
         return Response(schemas.list_response(resources, total=total, start_index=start_index))
 
     def post(self, request: Request) -> Response:
@@ -769,6 +783,9 @@ class GroupDetail(GroupView):
             self.check_team_if_match(request, team)
             retire_team(team, by=_idp_actor(request))
         return Response(status=204)
+
+
+ROOT_SEARCH["Group"] = functools.partial(search_groups, root=True)
 
 
 class ServiceProviderConfig(ScimView):

@@ -64,7 +64,7 @@ def test_a_create_with_members_adds_them_and_lists_them(scim, people):
     assert member_ids(body["id"]) == {ALICE, BOB}
     assert sorted(m["value"] for m in body["members"]) == sorted([ALICE, BOB])
     alice = next(m for m in body["members"] if m["value"] == ALICE)
-    assert alice == {"value": ALICE, "display": "Alice Example", "$ref": f"{TENANT_URL}/Users/{ALICE}", "type": "User"}
+    assert alice == {"value": ALICE, "$ref": f"{TENANT_URL}/Users/{ALICE}", "type": "User"}
 
 
 def test_a_create_naming_an_unknown_member_is_400_naming_it_and_creates_nothing(scim, org, people):
@@ -345,7 +345,20 @@ def test_resource_types_and_schemas_describe_group_as_rfc_7643_does(scim):
     assert by_name["externalId"]["caseExact"] is True
     members = by_name["members"]
     assert members["multiValued"] is True and members["type"] == "complex"
-    assert {s["name"] for s in members["subAttributes"]} == {"value", "$ref", "display", "type"}
+    assert {s["name"] for s in members["subAttributes"]} == {"value", "$ref", "type"}
     user = ok(scim.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"))
     groups = next(a for a in user["attributes"] if a["name"] == "groups")
     assert groups["mutability"] == "readOnly" and groups["multiValued"] is True
+
+
+def test_a_search_at_the_service_root_lists_groups_after_users(scim, people):
+    support = create_group(scim, "Support", members=[{"value": ALICE}])
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "excludedAttributes": ["members"]}
+    found = ok(scim.post("/.search", body))
+    assert found["totalResults"] == 4
+    assert found["Resources"][-1]["id"] == support["id"] and "members" not in found["Resources"][-1]
+    # A filter only Users understand matches no group, rather than failing the search.
+    by_name = ok(scim.post("/.search", {**body, "filter": f'userName eq "{people["bob"].user_name}"'}))
+    assert [r["id"] for r in by_name["Resources"]] == [BOB]
+    by_group = ok(scim.post("/.search", {**body, "filter": 'displayName eq "support"'}))
+    assert [r["id"] for r in by_group["Resources"]] == [support["id"]]
