@@ -8,14 +8,14 @@ The pages that read the SCIM key (home, Integrations, Provisioning) are keys/vie
 
 import csv
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.forms import Form
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,13 +27,15 @@ from django.views.decorators.http import require_POST
 from organizations import charts, reports, services
 from organizations.access import PortalRequest, admin_required, portal_admin
 from organizations.forms import LoginForm, MemberForm, PeopleFilterForm
-from organizations.models import Department, Event, Location, Member, MemberQuerySet, Organization
+from organizations.models import Department, Event, Location, Member, Organization
 from organizations.services import Actor
 
 PEOPLE_PER_PAGE = 50
 HISTORY_LIMIT = 100
 # One page of the directory is all a bulk removal can select; this only bounds the POST.
 BULK_LIMIT = 500
+
+Row = TypeVar("Row", bound=Model)
 
 
 class LoginView(auth_views.LoginView):
@@ -58,56 +60,60 @@ def _parse_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _after(family: str, given: str, pk: int) -> Q:
-    """Rows after (family, given, pk) in the directory's order (the member_org_name index)."""
-    return (
-        Q(family_name__gt=family)
-        | Q(family_name=family, given_name__gt=given)
-        | Q(family_name=family, given_name=given, id__gt=pk)
-    )
+def _beyond(order: tuple[str, ...], values: tuple[Any, ...], comparison: str) -> Q:
+    """Rows after (``gt``) or before (``lt``) ``values`` in the lexicographic ``order``."""
+    condition = Q()
+    for index, name in enumerate(order):
+        equal = dict(zip(order[:index], values[:index], strict=True))
+        condition |= Q(**equal, **{f"{name}__{comparison}": values[index]})
+    return condition
 
 
-def _before(family: str, given: str, pk: int) -> Q:
-    return (
-        Q(family_name__lt=family)
-        | Q(family_name=family, given_name__lt=given)
-        | Q(family_name=family, given_name=given, id__lt=pk)
-    )
+def _keyset_page(
+    rows: QuerySet[Row], cursors: QuerySet[Row], params: Any, order: tuple[str, ...]
+) -> tuple[list[Row], bool, bool]:
+    """One page by keyset: (rows, has_previous, has_next).
 
-
-def _people_page(members: MemberQuerySet, organization: Organization, params: Any) -> tuple[list[Member], bool, bool]:
-    """One page of the directory by keyset: (rows, has_previous, has_next).
-
-    The cursor is the scim_id of the row the page continues from, so page 2,000 costs
-    what page 1 costs; nothing counts the whole organization.
+    The cursor is the scim_id of the row the page continues from (looked up in
+    ``cursors``, the tenant's rows), so page 2,000 costs what page 1 costs; nothing counts
+    the whole list. ``order`` ends in a unique column, and an index on it (after the
+    organization) serves each page.
     """
     after, before = _parse_uuid(params.get("after")), _parse_uuid(params.get("before"))
     cursor_id = after or before
-    cursor = None
-    if cursor_id is not None:
-        cursor = (
-            Member.objects.filter(organization=organization, scim_id=cursor_id)
-            .values_list("family_name", "given_name", "id")
-            .first()
-        )
+    cursor = cursors.filter(scim_id=cursor_id).values_list(*order).first() if cursor_id is not None else None
     if cursor is None:
-        rows = list(members.order_by("family_name", "given_name", "id")[: PEOPLE_PER_PAGE + 1])
-        return rows[:PEOPLE_PER_PAGE], False, len(rows) > PEOPLE_PER_PAGE
-    family = cursor[0]
+        page = list(rows.order_by(*order)[: PEOPLE_PER_PAGE + 1])
+        return page[:PEOPLE_PER_PAGE], False, len(page) > PEOPLE_PER_PAGE
+    first = order[0]
     if before:
         # The redundant bound lets PostgreSQL start the index scan at the cursor.
-        rows = list(
-            members.filter(family_name__lte=family)
-            .filter(_before(*cursor))
-            .order_by("-family_name", "-given_name", "-id")[: PEOPLE_PER_PAGE + 1]
+        page = list(
+            rows.filter(**{f"{first}__lte": cursor[0]})
+            .filter(_beyond(order, cursor, "lt"))
+            .order_by(*(f"-{name}" for name in order))[: PEOPLE_PER_PAGE + 1]
         )
-        return rows[:PEOPLE_PER_PAGE][::-1], len(rows) > PEOPLE_PER_PAGE, True
-    rows = list(
-        members.filter(family_name__gte=family)
-        .filter(_after(*cursor))
-        .order_by("family_name", "given_name", "id")[: PEOPLE_PER_PAGE + 1]
+        return page[:PEOPLE_PER_PAGE][::-1], len(page) > PEOPLE_PER_PAGE, True
+    page = list(
+        rows.filter(**{f"{first}__gte": cursor[0]})
+        .filter(_beyond(order, cursor, "gt"))
+        .order_by(*order)[: PEOPLE_PER_PAGE + 1]
     )
-    return rows[:PEOPLE_PER_PAGE], True, len(rows) > PEOPLE_PER_PAGE
+    return page[:PEOPLE_PER_PAGE], True, len(page) > PEOPLE_PER_PAGE
+
+
+# The directory's order (the member_org_name index).
+MEMBER_ORDER = ("family_name", "given_name", "id")
+
+
+def _pager(params: Any, rows: list[Any], has_previous: bool, has_next: bool) -> dict[str, Any]:
+    """The links under a keyset-paged list, for the page's template."""
+    return {
+        "previous_url": query_with(params, before=rows[0].scim_id) if has_previous and rows else "",
+        "next_url": query_with(params, after=rows[-1].scim_id) if has_next and rows else "",
+        "first_url": query_with(params) or "?",
+        "paged": bool(params.get("after") or params.get("before")),
+    }
 
 
 def query_with(params: Any, **changes: Any) -> str:
@@ -127,7 +133,9 @@ def people(request: PortalRequest) -> HttpResponse:
     members = form.apply(Member.objects.filter(organization=organization)).select_related(
         "department", "location", "manager"
     )
-    rows, has_previous, has_next = _people_page(members, organization, request.GET)
+    rows, has_previous, has_next = _keyset_page(
+        members, Member.objects.filter(organization=organization), request.GET, MEMBER_ORDER
+    )
     return render(
         request,
         "organizations/people.html",
@@ -137,10 +145,7 @@ def people(request: PortalRequest) -> HttpResponse:
             "form": form,
             "people": rows,
             "filtered": form.active_filters,
-            "previous_url": query_with(request.GET, before=rows[0].scim_id) if has_previous and rows else "",
-            "next_url": query_with(request.GET, after=rows[-1].scim_id) if has_next and rows else "",
-            "first_url": query_with(request.GET) or "?",
-            "paged": bool(request.GET.get("after") or request.GET.get("before")),
+            **_pager(request.GET, rows, has_previous, has_next),
             "here": request.get_full_path(),
         },
     )
