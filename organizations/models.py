@@ -1,4 +1,4 @@
-"""The organization domain: organizations, their people, departments, locations, events."""
+"""The organization domain: organizations, their people, departments, locations, teams, events."""
 
 import uuid
 
@@ -267,6 +267,7 @@ class Event(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
     member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    team = models.ForeignKey("Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -291,6 +292,7 @@ class Event(models.Model):
             models.Index(fields=["organization", "-created_at"], name="event_org_created"),
             models.Index(fields=["member", "-created_at"], name="event_member_created"),
             models.Index(fields=["organization", "action", "-created_at"], name="event_org_action"),
+            models.Index(fields=["team", "-created_at"], name="event_team_created"),
         ]
 
     def __str__(self) -> str:
@@ -299,3 +301,70 @@ class Event(models.Model):
     @property
     def failed(self) -> bool:
         return self.status is not None and self.status >= 400
+
+
+class TeamQuerySet(models.QuerySet["Team"]):
+    def current(self) -> "TeamQuerySet":
+        """Teams that have not been retired (an IdP's DELETE retires a team, keeping its history)."""
+        return self.filter(retired_at__isnull=True)
+
+
+class Team(models.Model):
+    """A team of an organization: an IdP's group (a SCIM Group) or one an admin made by hand.
+
+    An IdP-managed team follows the IdP; an admin cannot edit it. A retired team keeps its
+    memberships and events, and its name is free for a new team.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    # The public SCIM id; never reused, like Member.scim_id.
+    scim_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("displayName", max_length=255)
+    external_id = models.CharField("externalId", max_length=255, blank=True, default="")
+    managed_by_idp = models.BooleanField(default=False)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # The group resource as the IdP last sent it, without id, meta and members.
+    scim_data = models.JSONField(default=dict, blank=True)
+    members = models.ManyToManyField(Member, through="TeamMembership", related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            # Entra matches groups by displayName, so two current teams may not share one
+            # (docs/protocol.md#groups); a retired team's name is free again (RFC 7644 §3.6).
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                condition=models.Q(retired_at__isnull=True),
+                name="team_name_unique_ci",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "external_id"], name="team_org_externalid"),
+            models.Index(
+                fields=["organization", "id"], condition=models.Q(retired_at__isnull=True), name="team_org_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    """One person in one team. The row stays when the person is removed from the organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="team_memberships")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "member"], name="teammembership_unique")]
+        indexes = [models.Index(fields=["member", "team"], name="teammembership_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.team}"

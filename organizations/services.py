@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from organizations.models import Department, Event, Location, Member, MemberEmail, Organization
+from organizations.models import Department, Event, Location, Member, MemberEmail, Organization, Team
 
 # -- Who acts, and the audit trail -----------------------------------------------------
 
@@ -55,20 +55,30 @@ class Actor:
         return cls(Event.ActorKind.COMMAND, None, label)
 
 
-def record_event(
+def record_event(organization: Organization, *, by: Actor, action: str, **details: Any) -> Event:
+    """Write one event; ``details`` are ``build_event``'s (member, team, status, summary, …)."""
+    event = build_event(organization, by=by, action=action, **details)
+    event.save()
+    return event
+
+
+def build_event(
     organization: Organization,
     *,
     by: Actor,
     action: str,
     member: Member | None = None,
+    team: Team | None = None,
     user_name: str = "",
     status: int | None = None,
     summary: str = "",
     changes: dict[str, Any] | None = None,
 ) -> Event:
-    return Event.objects.create(
+    """An unsaved event, for writes that record many at once with ``bulk_create``."""
+    return Event(
         organization=organization,
         member=member,
+        team=team,
         actor_kind=by.kind,
         actor_user=by.user,
         actor_label=by.label[:200],
