@@ -2,8 +2,8 @@
 
 from django.contrib.auth import get_user_model
 
-from organizations import services
-from organizations.models import Member, Organization
+from organizations import services, teams
+from organizations.models import Member, Organization, Team
 from organizations.support import create_support_user, support_group
 
 DEMO_SLUG = "demo"
@@ -20,6 +20,24 @@ DEMO_PEOPLE = [
     ("katherine@demo.preciate.test", "Katherine", "Johnson", "Customer Success Lead", "Customer Success", "London"),
     ("it@demo.preciate.test", "IT", "Mailbox", "", "", ""),
 ]
+
+# (name, its members' userNames, who made it): one group as Entra would have assigned it,
+# read-only in the portal, and one team an admin made by hand.
+DEMO_TEAMS = [
+    ("Platform", ["ada@demo.preciate.test", "grace@demo.preciate.test"], "admin"),
+    ("Customer Success", ["katherine@demo.preciate.test", "alan@demo.preciate.test"], "Microsoft Entra ID"),
+]
+
+
+def ensure_demo_teams(organization: Organization) -> None:
+    """Create the demo teams once; a team of that name already there is left as it is."""
+    for name, user_names, made_by in DEMO_TEAMS:
+        if Team.objects.current().filter(organization=organization, name__ci=name).exists():
+            continue
+        by = services.Actor.command("seed_demo") if made_by == "admin" else services.Actor.idp(made_by)
+        team = teams.create_team(organization, by=by, name=name)
+        members = Member.objects.filter(organization=organization, user_name__in=user_names)
+        teams.add_team_members(team, list(members), by=by)
 
 
 def ensure_demo_organization() -> Organization:
@@ -54,6 +72,7 @@ def ensure_demo_organization() -> Organization:
     else:
         user.set_password(DEMO_ADMIN_PASSWORD)
         user.save(update_fields=["password"])
+    ensure_demo_teams(organization)
     return organization
 
 
