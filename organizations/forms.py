@@ -2,10 +2,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Exists, OuterRef, Value
 
-from django.db.models import Value
-
-from organizations.models import Department, Location, Member, MemberQuerySet, Organization, Team
+from organizations.models import Department, Location, Member, MemberQuerySet, Organization, Team, TeamMembership
+from organizations.teams import NAME_MAX_LENGTH
 
 
 class LoginForm(AuthenticationForm):
@@ -32,7 +32,9 @@ def _filter_names(organization: Organization) -> dict[str, list[tuple[str, str]]
         Location.objects.filter(organization=organization),
         Team.objects.current().filter(organization=organization),
     ]
-    parts = [rows.annotate(kind=Value(kind)).values_list("kind", "name", "id") for kind, rows in enumerate(kinds)]
+    parts = [
+        rows.order_by().annotate(kind=Value(kind)).values_list("kind", "name", "id") for kind, rows in enumerate(kinds)
+    ]
     named: dict[str, list[tuple[str, str]]] = {"department": [], "location": [], "team": []}
     names = list(named.values())
     for kind, name, pk in parts[0].union(*parts[1:], all=True).order_by("kind", "name"):
@@ -85,7 +87,8 @@ class PeopleFilterForm(forms.Form):
                 members = members.filter(**{f"{name}_id": int(value)})
         team = data.get("team")
         if team == "none":
-            members = members.exclude(team_memberships__team__retired_at__isnull=True)
+            current = TeamMembership.objects.filter(member=OuterRef("pk"), team__retired_at__isnull=True)
+            members = members.exclude(Exists(current))
         elif team:
             # One row per (team, member), so the join lists nobody twice.
             members = members.filter(team_memberships__team_id=int(team))
@@ -187,7 +190,7 @@ class TeamSearchForm(forms.Form):
 class TeamForm(forms.Form):
     """A new team's name, or a new name for one the admin made."""
 
-    name = forms.CharField(label="Team name", max_length=200)
+    name = forms.CharField(label="Team name", max_length=NAME_MAX_LENGTH)
 
 
 class TeamMemberForm(forms.Form):
