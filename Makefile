@@ -27,8 +27,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	# scim/ joins once its remaining errors are fixed (its rewrite landed last).
-	$(BIN)/mypy preciate organizations keys
+	$(BIN)/mypy preciate organizations keys scim
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

@@ -2,6 +2,8 @@
 
 import logging
 import time
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +33,32 @@ ENTRA_JWT = (
 )
 
 
+@dataclass(frozen=True)
+class RejectedKey:
+    """A retired key's refusal, attributed to the organization the key belonged to."""
+
+    organization: Organization
+    hint: str
+
+
+# Kept per request beside it rather than as an attribute DRF's Request does not declare; an
+# entry goes with its request.
+_REJECTED: WeakKeyDictionary[Request, RejectedKey] = WeakKeyDictionary()
+
+
+def rejected_key(request: Request) -> RejectedKey | None:
+    """The retired key this request was refused for, if authentication found one."""
+    return _REJECTED.get(request)
+
+
+def organization_of(request: Request) -> Organization:
+    """The organization the request's key identified (``HasOrganization`` admits no other request)."""
+    organization = request.auth
+    if not isinstance(organization, Organization):
+        raise AuthenticationFailed(INVALID_KEY)
+    return organization
+
+
 class BearerKeyAuthentication(BaseAuthentication):
     """Authenticate ``Authorization: Bearer <key>``; ``request.auth`` becomes the Organization."""
 
@@ -47,8 +75,9 @@ class BearerKeyAuthentication(BaseAuthentication):
         organization = organization_for_key(raw)
         if organization is None:
             # Attribute a rotated-away key's refusal to its organization, for the activity page.
-            request._rejected_organization = organization_for_retired_key(raw)
-            request._rejected_key_hint = raw[-4:]
+            retired_for = organization_for_retired_key(raw)
+            if retired_for is not None:
+                _REJECTED[request] = RejectedKey(organization=retired_for, hint=raw[-4:])
             wait = count_failed_key(client_address(request))
             if wait is not None:
                 raise Throttled(wait=wait, detail=TOO_MANY_FAILURES)

@@ -89,8 +89,10 @@ def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers = {}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="Preciate SCIM"'
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(exc.wait)
+    # Throttled sets ``wait`` in __init__ (seconds, rounded up); its stubs do not declare it.
+    wait: int | None = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        headers["Retry-After"] = str(wait)
     if error.status == 503:
         # RFC 9110 §10.2.3: when the IdP may retry; the outage is expected to be brief.
         headers["Retry-After"] = str(DATABASE_RETRY_AFTER)

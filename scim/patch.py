@@ -631,10 +631,11 @@ def _apply_sub_attribute(holder: dict[str, Any], key: str, known: Attribute | No
         return
     if current is not None and not isinstance(current, dict):
         raise _error("invalidPath", op.index, f'"{key}" has no sub-attributes, so "{op.path.text}" cannot be set.')
-    target: dict[str, Any] | None = dict(current or {})
+    target: dict[str, Any] | None
     if clearing:
-        target = _without(target, sub, op) if target else None
+        target = _without(dict(current), sub, op) if current else None
     else:
+        target = dict(current or {})
         target[_key(target, sub, None)] = op.value
     if known is not None and known.user_reference and target is not None and "value" not in target:
         target = None  # a manager without an id is no manager

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 
 from organizations.models import Member, Organization
 from organizations.services import EDITABLE_FIELDS, ProvisionedUser
@@ -34,8 +35,10 @@ NOT_STORED = frozenset(a.name for a in attributes.USER if a.mutability != "readW
 def _field_length(name: str) -> int:
     """The most characters the model keeps of a field (a relation: its target's name)."""
     model_field = Member._meta.get_field(name)
-    if model_field.is_relation:
+    if model_field.related_model is not None:
         model_field = model_field.related_model._meta.get_field("name")
+    if not isinstance(model_field, Field) or model_field.max_length is None:
+        raise TypeError(f"Member.{name} has no maximum length for the SCIM attribute table to enforce.")
     return model_field.max_length
 
 

@@ -9,14 +9,14 @@ import json
 import logging
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from django.db import DatabaseError, transaction
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.json import strict_constant as json_strict_constant
@@ -24,11 +24,11 @@ from rest_framework.views import APIView
 
 from keys.services import hold_key, record_key_use, record_rejected_key
 from keys.tenant_url import tenant_url
-from organizations.models import Member, Organization
+from organizations.models import Member, MemberQuerySet, Organization
 from organizations.services import Actor, delete_scim_member, provision_member, record_event
 from preciate.limits import client_address
 from scim import schemas
-from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization
+from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization, organization_of, rejected_key
 from scim.errors import ScimError, scim_exception_handler
 from scim.filters import FilterError, filter_to_q, sort_field
 from scim.patch import apply_operations, normalise_operations
@@ -129,14 +129,18 @@ class ScimJSONRenderer(JSONRenderer):
 class AlwaysScim(BaseContentNegotiation):
     """Answer application/scim+json to every Accept header: Entra sends none (406 breaks Test Connection)."""
 
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        for parser in parsers:
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        candidates = list(parsers)
+        for parser in candidates:
             if parser.media_type != "*/*" and request.content_type.split(";")[0].strip().lower() == parser.media_type:
                 return parser
-        return parsers[-1]
+        return candidates[-1]
 
-    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def _idp_actor(request: Request) -> Actor:
@@ -155,7 +159,7 @@ class ScimView(APIView):
     renderer_classes = [ScimJSONRenderer]
     content_negotiation_class = AlwaysScim
 
-    def get_exception_handler(self):
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response]:
         return scim_exception_handler
 
     def base_url(self) -> str:
@@ -170,14 +174,14 @@ class ScimView(APIView):
             organization = auth if isinstance(auth, Organization) else None
             if organization is not None:
                 record_key_use(organization, status=response.status_code)
-            elif (rejected := getattr(request, "_rejected_organization", None)) is not None:
+            elif (rejected := rejected_key(request)) is not None:
                 # A retired key: one coalesced event per key, address and interval, not one per request.
                 record_rejected_key(
-                    rejected,
+                    rejected.organization,
                     by=_idp_actor(request),
-                    key_hint=request._rejected_key_hint,
+                    key_hint=rejected.hint,
                     address=client_address(request),
-                    method=request.method,
+                    method=request.method or "",
                     path=request.path,
                     throttled=response.status_code == 429,
                 )
@@ -199,7 +203,7 @@ class ScimView(APIView):
             logger.exception("Could not record the outcome of a SCIM request")
         return response
 
-    def member_query(self, organization: Organization):
+    def member_query(self, organization: Organization) -> MemberQuerySet:
         return (
             Member.objects.scim_visible()
             .filter(organization=organization)
@@ -332,7 +336,7 @@ def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str
 
 class UserList(ScimView):
     def get(self, request: Request) -> Response:
-        return self.list_users(request.auth, request.query_params)
+        return self.list_users(organization_of(request), request.query_params)
 
     def list_users(self, organization: Organization, params: Mapping[str, Any]) -> Response:
         """Query the organization's users (RFC 7644 §3.4.2): filter, sort, page, project."""
@@ -375,7 +379,7 @@ class UserList(ScimView):
 
     def post(self, request: Request) -> Response:
         """Create the user (RFC 7644 §3.3): parse → hold the key → provision → answer."""
-        organization: Organization = request.auth
+        organization = organization_of(request)
         if isinstance(request.data, dict):
             self.scim_user_name = str(request.data.get("userName", ""))[:255]
         user = read(organization, normalise(request.data))
@@ -394,12 +398,12 @@ class UserSearch(UserList):
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise ScimError(400, "The search request must be a JSON object (a SearchRequest).", "invalidSyntax")
-        return self.list_users(request.auth, request.data)
+        return self.list_users(organization_of(request), request.data)
 
 
 class UserDetail(ScimView):
     def get(self, request: Request, scim_id: str) -> Response:
-        member = self.get_member(request.auth, scim_id)
+        member = self.get_member(organization_of(request), scim_id)
         resource = to_resource(member, base_url=self.base_url())
         resource = project(
             resource,
@@ -413,7 +417,7 @@ class UserDetail(ScimView):
 
         parse and validate → lock (key, member) → compute → write → answer.
         """
-        organization: Organization = request.auth
+        organization = organization_of(request)
         resource = normalise(request.data)
         user = read(organization, resource)
         with transaction.atomic():
@@ -432,7 +436,7 @@ class UserDetail(ScimView):
 
         parse → lock (key, member) → compute (apply, read) → write → answer.
         """
-        organization: Organization = request.auth
+        organization = organization_of(request)
         operations = normalise_operations(request.data)
         with transaction.atomic():
             self.hold_key(organization)
@@ -449,7 +453,7 @@ class UserDetail(ScimView):
         return self.user_response(member)
 
     def delete(self, request: Request, scim_id: str) -> Response:
-        organization: Organization = request.auth
+        organization = organization_of(request)
         with transaction.atomic():
             self.hold_key(organization)
             member = self.get_member(organization, scim_id, for_update=True)

@@ -1,4 +1,4 @@
-"""Fixtures are people and places: two organizations, their admins, a signed-in client."""
+"""Fixtures are people and places: two organizations, their admins, a signed-in client, an IdP with a key."""
 
 from collections.abc import Iterator
 
@@ -8,8 +8,11 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 
+from keys.services import regenerate_key
 from organizations.models import Member, Organization
+from organizations.services import Actor
 from tests.factories import MemberFactory, OrganizationFactory, UserFactory
+from tests.scim.helpers import ScimClient
 
 ADMIN_PASSWORD = "correct horse battery"
 
@@ -80,3 +83,21 @@ def other_admin_client(other_admin: Member) -> Client:
     client = Client()
     client.force_login(other_admin.user)
     return client
+
+
+@pytest.fixture
+def scim_key(org: Organization) -> str:
+    """A live SCIM key for ``org``, as its admin generated it on the Integrations page."""
+    return regenerate_key(org, by=Actor.command("tests"))
+
+
+@pytest.fixture
+def scim(scim_key: str) -> ScimClient:
+    """Microsoft Entra ID provisioning ``org`` with its key."""
+    return ScimClient(scim_key)
+
+
+@pytest.fixture
+def other_scim(other_org: Organization) -> ScimClient:
+    """The IdP of ``other_org``, with that organization's key."""
+    return ScimClient(regenerate_key(other_org, by=Actor.command("tests")))

@@ -17,7 +17,7 @@ from organizations.models import Department, Event, Member, Organization
 from organizations.services import Actor
 from scim.schemas import ERROR
 from tests.faults.conftest import Answer, Server
-from tests.scim.conftest import payload
+from tests.scim.helpers import payload
 
 LOOKUP = "/api/v1/scim/Users?filter=" + quote('userName eq "nobody@acme.example"')
 

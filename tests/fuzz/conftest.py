@@ -28,7 +28,3 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # In the long run failures are collected, not raised: the run must still fail.
     if TALLY.failures and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-# The SCIM client fixtures (a live key for `org`), for the HTTP replays of hostile inputs.
-from tests.scim.conftest import scim, scim_key  # noqa: E402, F401

@@ -9,7 +9,7 @@ problem, and no other status (SQLite once answered a 1e400 title with a misleadi
 
 import pytest
 
-from tests.scim.conftest import payload
+from tests.scim.helpers import payload
 
 SURROGATE = '"\\ud800"'
 

@@ -16,7 +16,7 @@ from keys.services import regenerate_key
 from organizations.services import Actor
 from tests.factories import OrganizationFactory
 from tests.fuzz.spec import BASE, SPEC_PATH
-from tests.scim.conftest import PAYLOADS, payload
+from tests.scim.helpers import PAYLOADS, payload
 
 SCHEMA = schemathesis.openapi.from_path(SPEC_PATH)
 APP = get_wsgi_application()

@@ -22,7 +22,7 @@ from scim.schemas import CORE_USER, ENTERPRISE_USER
 from scim.users import from_resource
 from tests.fuzz import strategies as s
 from tests.fuzz.harness import TALLY, budget
-from tests.scim.conftest import payload
+from tests.scim.helpers import payload
 
 
 def deeply_nested(depth: int) -> object:

@@ -31,7 +31,7 @@ from scim.users import from_resource
 from tests.factories import OrganizationFactory
 from tests.fuzz.harness import COLLECT, LONG, REQUESTS_PER_OPERATION, TALLY, ExceptionCatcher, budget, traceback_head
 from tests.fuzz.spec import BASE, SPEC_PATH
-from tests.scim.conftest import payload
+from tests.scim.helpers import payload
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
 if os.environ.get("FUZZ_OPERATIONS"):

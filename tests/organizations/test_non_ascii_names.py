@@ -10,41 +10,34 @@ letters where Python's and PostgreSQL's lowercase differ.
 
 import pytest
 
-from keys.services import regenerate_key
 from organizations.models import Department, Member
 from organizations.services import Actor, create_member
 from scim.schemas import ENTERPRISE_USER
-from tests.scim.conftest import ScimClient
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def idp(org) -> ScimClient:
-    return ScimClient(regenerate_key(org, by=Actor.command("tests")))
-
-
-def test_it_adopts_a_person_added_by_hand_whose_user_name_is_not_ascii(org, idp):
+def test_it_adopts_a_person_added_by_hand_whose_user_name_is_not_ascii(org, scim):
     create_member(org, by=Actor.command("tests"), user_name="Émile.Zola@acme.example")
 
-    response = idp.post("/Users", {"userName": "Émile.Zola@acme.example", "active": True})
+    response = scim.post("/Users", {"userName": "Émile.Zola@acme.example", "active": True})
 
     assert response.status_code == 201, response.content
     assert Member.objects.filter(organization=org).count() == 1
 
 
-def test_it_rehires_a_deleted_person_whose_user_name_is_not_ascii(org, idp):
-    first = idp.create({"userName": "Ørjan.Berg@acme.example", "active": True})
-    assert idp.delete(f"/Users/{first['id']}").status_code == 204
+def test_it_rehires_a_deleted_person_whose_user_name_is_not_ascii(org, scim):
+    first = scim.create({"userName": "Ørjan.Berg@acme.example", "active": True})
+    assert scim.delete(f"/Users/{first['id']}").status_code == 204
 
-    returned = idp.create({"userName": "Ørjan.Berg@acme.example", "active": True})
+    returned = scim.create({"userName": "Ørjan.Berg@acme.example", "active": True})
 
     assert returned["id"] != first["id"]
     assert Member.objects.filter(organization=org).count() == 1, "the returning person is a new record"
 
 
-def test_it_matches_a_non_ascii_department_in_any_case(org, idp):
-    idp.create({"userName": "a@acme.example", ENTERPRISE_USER: {"department": "ÉQUIPE"}})
-    idp.create({"userName": "b@acme.example", ENTERPRISE_USER: {"department": "équipe"}})
+def test_it_matches_a_non_ascii_department_in_any_case(org, scim):
+    scim.create({"userName": "a@acme.example", ENTERPRISE_USER: {"department": "ÉQUIPE"}})
+    scim.create({"userName": "b@acme.example", ENTERPRISE_USER: {"department": "équipe"}})
 
     assert Department.objects.filter(organization=org).count() == 1

@@ -10,10 +10,8 @@ test stands for that interleaving with the instance the view would hold.
 
 import pytest
 
-from keys.services import regenerate_key
 from organizations.models import Member
 from organizations.services import Actor, create_member, remove_member, update_member
-from tests.scim.conftest import ScimClient
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +21,6 @@ def bob(org) -> Member:
     return create_member(
         org, by=Actor.command("tests"), user_name="bob.hand@acme.example", email="bob.hand@acme.example"
     )
-
-
-@pytest.fixture
-def idp(org) -> ScimClient:
-    return ScimClient(regenerate_key(org, by=Actor.command("tests")))
 
 
 def test_it_keeps_an_admins_removal_when_another_admin_saves_an_edit_loaded_before_it(admin, bob):
@@ -41,22 +34,22 @@ def test_it_keeps_an_admins_removal_when_another_admin_saves_an_edit_loaded_befo
     assert bob.admin_removed_at is not None, "the edit brought a removed person back"
 
 
-def test_it_keeps_a_scim_delete_when_an_admin_saves_an_edit_loaded_before_it(admin, bob, idp):
+def test_it_keeps_a_scim_delete_when_an_admin_saves_an_edit_loaded_before_it(admin, bob, scim):
     loaded_by_the_edit = Member.objects.get(pk=bob.pk)
-    assert idp.delete(f"/Users/{bob.scim_id}").status_code == 204
+    assert scim.delete(f"/Users/{bob.scim_id}").status_code == 204
 
     update_member(loaded_by_the_edit, by=Actor.admin(admin.user), title="Engineer")
 
     # A retired SCIM id must stay retired (docs/protocol.md#delete-retires-the-resource).
-    assert idp.get(f"/Users/{bob.scim_id}").status_code == 404
+    assert scim.get(f"/Users/{bob.scim_id}").status_code == 404
 
 
-def test_it_keeps_the_idps_adoption_when_an_admin_saves_an_edit_loaded_before_it(admin, bob, idp):
+def test_it_keeps_the_idps_adoption_when_an_admin_saves_an_edit_loaded_before_it(admin, bob, scim):
     loaded_by_the_edit = Member.objects.get(pk=bob.pk)
-    adopted = idp.create({"userName": "bob.hand@acme.example", "title": "Staff Engineer", "active": True})
+    adopted = scim.create({"userName": "bob.hand@acme.example", "title": "Staff Engineer", "active": True})
 
     update_member(loaded_by_the_edit, by=Actor.admin(admin.user), given_name="Bob")
 
     bob.refresh_from_db()
     assert bob.managed_by_idp, "the edit handed an adopted person back to the portal"
-    assert idp.get(f"/Users/{adopted['id']}").json()["title"] == "Staff Engineer"
+    assert scim.get(f"/Users/{adopted['id']}").json()["title"] == "Staff Engineer"

@@ -10,8 +10,7 @@ import pytest
 from keys.services import new_key, regenerate_key
 from organizations.models import Event
 from organizations.services import Actor
-from tests.scim.conftest import ScimClient
-from tests.scim.test_endpoint import assert_scim_error
+from tests.scim.helpers import ScimClient, scim_error
 
 MICROSOFT = "40.126.25.32"
 ELSEWHERE = "203.0.113.7"
@@ -28,7 +27,7 @@ def test_60_wrong_keys_from_one_address_draw_429s_while_a_valid_key_from_it_stil
     answers = [from_address(ScimClient(new_key()), MICROSOFT).get("/Users") for _ in range(60)]
     assert [a.status_code for a in answers] == [401] * 30 + [429] * 30
     throttled = answers[-1]
-    body = assert_scim_error(throttled, 429)
+    body = scim_error(throttled, 429)
     assert "Too many requests with an invalid secret token" in body["detail"]
     assert 1 <= int(throttled["Retry-After"]) <= 300
 
@@ -40,8 +39,8 @@ def test_60_wrong_keys_from_one_address_draw_429s_while_a_valid_key_from_it_stil
 def test_wrong_keys_from_another_address_are_not_throttled_by_the_first(db):
     for _ in range(40):
         from_address(ScimClient(new_key()), MICROSOFT).get("/Users")
-    assert_scim_error(from_address(ScimClient(new_key()), MICROSOFT).get("/Users"), 429)
-    assert_scim_error(from_address(ScimClient(new_key()), ELSEWHERE).get("/Users"), 401)
+    scim_error(from_address(ScimClient(new_key()), MICROSOFT).get("/Users"), 429)
+    scim_error(from_address(ScimClient(new_key()), ELSEWHERE).get("/Users"), 401)
 
 
 def test_x_forwarded_for_is_ignored_unless_a_trusted_proxy_is_configured(db, settings):
@@ -58,7 +57,7 @@ def test_x_forwarded_for_is_ignored_unless_a_trusted_proxy_is_configured(db, set
         ).get("/Users")
     assert response.status_code == 429
     fresh = from_address(ScimClient(new_key()), "10.0.0.2", HTTP_X_FORWARDED_FOR=f"{ELSEWHERE}, 192.0.2.1")
-    assert_scim_error(fresh.get("/Users"), 401)
+    scim_error(fresh.get("/Users"), 401)
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH"])
@@ -88,6 +87,6 @@ def test_a_rotated_away_key_hammering_100_times_leaves_one_event_counting_100_on
 def test_refusals_from_two_addresses_are_two_events(org, scim_key):
     regenerate_key(org, by=Actor.command("tests"))
     for address in (MICROSOFT, ELSEWHERE, MICROSOFT):
-        assert_scim_error(from_address(ScimClient(scim_key), address).get("/Users"), 401)
+        scim_error(from_address(ScimClient(scim_key), address).get("/Users"), 401)
     counts = sorted(e.changes["requests"] for e in Event.objects.filter(organization=org, action="scim.failed"))
     assert counts == [1, 2]

@@ -9,41 +9,26 @@ from keys.services import regenerate_key, revoke_key
 from organizations.models import Event, Member
 from organizations.services import Actor
 from tests.factories import MemberFactory
-from tests.scim.conftest import BASE, ScimClient, patch_op, payload
-
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-
-
-def assert_scim_error(response, status: int, scim_type: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/scim+json"
-    body = response.json()
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert body["detail"]
-    if scim_type:
-        assert body["scimType"] == scim_type
-    return body
-
+from tests.scim.helpers import BASE, ScimClient, patch_op, payload, scim_error
 
 # Authentication
 
 
 def test_a_request_without_a_key_gets_401_with_a_bearer_challenge(db):
     response = ScimClient(None).get("/Users")
-    assert_scim_error(response, 401)
+    scim_error(response, 401)
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_an_entra_issued_jwt_is_rejected_with_advice_to_paste_the_preciate_key(db):
     jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiI4YWRmOGU2ZSJ9.c2lnbmF0dXJl"
-    body = assert_scim_error(ScimClient(jwt).get("/Users"), 401)
+    body = scim_error(ScimClient(jwt).get("/Users"), 401)
     assert "Secret Token" in body["detail"]
 
 
 def test_a_rotated_away_key_gets_401_and_the_failure_shows_in_the_organizations_activity(org, scim_key):
     regenerate_key(org, by=Actor.command("tests"))
-    assert_scim_error(ScimClient(scim_key).get("/Users"), 401)
+    scim_error(ScimClient(scim_key).get("/Users"), 401)
     event = Event.objects.get(organization=org, action="scim.failed")
     assert event.status == 401
     assert scim_key not in event.summary
@@ -51,12 +36,12 @@ def test_a_rotated_away_key_gets_401_and_the_failure_shows_in_the_organizations_
 
 def test_a_revoked_key_gets_401(org, scim_key):
     revoke_key(org, by=Actor.command("tests"))
-    assert_scim_error(ScimClient(scim_key).get("/Users"), 401)
+    scim_error(ScimClient(scim_key).get("/Users"), 401)
 
 
 def test_a_session_cookie_is_not_a_way_in(admin_client):
     response = admin_client.get(BASE + "/Users")
-    assert_scim_error(response, 401)
+    scim_error(response, 401)
 
 
 def test_the_key_never_appears_in_recorded_events(org, scim, scim_key):
@@ -97,7 +82,7 @@ def test_the_groups_probe_gets_an_empty_list_and_group_writes_say_users_only(sci
     probe = scim.get("/Groups", {"excludedAttributes": "members", "filter": 'displayName eq "9a8b7c6d"'})
     assert probe.status_code == 200
     assert probe.json()["totalResults"] == 0 and probe.json()["Resources"] == []
-    body = assert_scim_error(scim.post("/Groups", {"displayName": "Sales"}), 501)
+    body = scim_error(scim.post("/Groups", {"displayName": "Sales"}), 501)
     assert "users only" in body["detail"]
 
 
@@ -111,7 +96,7 @@ def test_a_post_with_a_trailing_slash_creates_without_a_redirect(scim):
 
 
 def test_an_unknown_path_is_a_scim_404(scim):
-    assert_scim_error(scim.get("/Widgets"), 404)
+    scim_error(scim.get("/Widgets"), 404)
 
 
 def test_unknown_query_parameters_such_as_the_entra_flag_are_ignored(scim):
@@ -135,27 +120,27 @@ def test_bodies_are_read_as_json_whatever_the_content_type(scim, content_type):
 
 
 def test_malformed_json_is_a_400_invalid_syntax_and_creates_nothing(scim, org):
-    assert_scim_error(scim.post("/Users", None, raw='{"userName": '), 400, "invalidSyntax")
+    scim_error(scim.post("/Users", None, raw='{"userName": '), 400, "invalidSyntax")
     assert not Member.objects.filter(organization=org).exists()
 
 
 def test_a_user_without_username_is_a_400_invalid_value(scim):
-    body = assert_scim_error(scim.post("/Users", {"displayName": "Nobody"}), 400, "invalidValue")
+    body = scim_error(scim.post("/Users", {"displayName": "Nobody"}), 400, "invalidValue")
     assert "userName" in body["detail"]
 
 
 def test_a_wrong_method_is_a_scim_405(scim):
-    assert_scim_error(scim.delete("/Users"), 405)
+    scim_error(scim.delete("/Users"), 405)
 
 
 def test_an_unparseable_filter_is_a_400_invalid_filter_never_the_unfiltered_list(scim, org):
     MemberFactory(organization=org)
-    assert_scim_error(scim.get("/Users", {"filter": 'userName eq "unterminated'}), 400, "invalidFilter")
-    assert_scim_error(scim.get("/Users", {"filter": 'shoeSize eq "42"'}), 400, "invalidFilter")
+    scim_error(scim.get("/Users", {"filter": 'userName eq "unterminated'}), 400, "invalidFilter")
+    scim_error(scim.get("/Users", {"filter": 'shoeSize eq "42"'}), 400, "invalidFilter")
 
 
 def test_a_failed_request_is_recorded_with_the_detail_returned_to_the_idp(scim, org):
-    body = assert_scim_error(scim.post("/Users", {"displayName": "Nobody"}), 400)
+    body = scim_error(scim.post("/Users", {"displayName": "Nobody"}), 400)
     event = Event.objects.get(organization=org, action="scim.failed")
     assert event.status == 400
     assert body["detail"] in event.summary
@@ -167,14 +152,14 @@ def test_a_bad_patch_changes_nothing(scim, org):
         f"/Users/{created['id']}",
         patch_op({"op": "Replace", "path": "title", "value": "Changed"}, {"op": "Explode", "path": "title"}),
     )
-    assert_scim_error(response, 400)
+    scim_error(response, 400)
     assert Member.objects.get(scim_id=created["id"]).title == "Field Engineer"
 
 
 def test_if_match_with_a_stale_version_is_a_412_and_the_current_version_applies(scim):
     created = scim.create({"userName": "etag@contoso.example"})
     path = f"/Users/{created['id']}"
-    stale = assert_scim_error(
+    stale = scim_error(
         scim.patch(path, patch_op({"op": "add", "path": "title", "value": "A"}), headers={"If-Match": 'W/"1"'}), 412
     )
     assert stale
@@ -184,7 +169,7 @@ def test_if_match_with_a_stale_version_is_a_412_and_the_current_version_applies(
 
 
 def test_an_id_that_is_not_a_uuid_is_a_scim_404(scim):
-    assert_scim_error(scim.get("/Users/not-a-uuid"), 404)
+    scim_error(scim.get("/Users/not-a-uuid"), 404)
 
 
 # Listing
@@ -237,10 +222,10 @@ def test_another_organizations_people_are_invisible_everywhere(scim, other_scim,
     assert [r["id"] for r in listing["Resources"]] == [mine["id"]]
     found = scim.get("/Users", {"filter": f'id eq "{theirs["id"]}"'}).json()
     assert found["totalResults"] == 0
-    assert_scim_error(scim.get(f"/Users/{theirs['id']}"), 404)
-    assert_scim_error(scim.patch(f"/Users/{theirs['id']}", patch_op({"op": "add", "path": "title", "value": "x"})), 404)
-    assert_scim_error(scim.put(f"/Users/{theirs['id']}", {"userName": "same@example.com"}), 404)
-    assert_scim_error(scim.delete(f"/Users/{theirs['id']}"), 404)
+    scim_error(scim.get(f"/Users/{theirs['id']}"), 404)
+    scim_error(scim.patch(f"/Users/{theirs['id']}", patch_op({"op": "add", "path": "title", "value": "x"})), 404)
+    scim_error(scim.put(f"/Users/{theirs['id']}", {"userName": "same@example.com"}), 404)
+    scim_error(scim.delete(f"/Users/{theirs['id']}"), 404)
     assert Member.objects.get(scim_id=theirs["id"]).title == "Theirs"
     assert Member.objects.get(scim_id=theirs["id"]).is_present
 

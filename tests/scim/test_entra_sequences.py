@@ -5,9 +5,7 @@ import uuid
 from organizations.models import Event, Member
 from organizations.services import Actor, create_member, remove_member
 from tests.factories import MemberFactory
-from tests.scim.conftest import ScimClient, patch_op, payload
-
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+from tests.scim.helpers import ENTERPRISE, ScimClient, patch_op, payload
 
 
 def test_test_connection_with_a_random_guid_gets_an_empty_list_without_an_accept_header(scim, org):

@@ -6,23 +6,16 @@ is the one our server returns for Alice after Entra's POST (docs/protocol.md#ini
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scim.patch import PatchError, apply_patch, normalise_operations
+from tests.scim.helpers import CORE, ENTERPRISE, PAYLOADS, payload
 
-PAYLOADS = Path(__file__).parent / "payloads"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 ALICE_ID = "9f3b2c1e-7d1a-4b59-a0f2-6c0e8e1d2a77"
 MANAGER_ID = "5b7c0d2e-1111-4a2b-8c3d-222233334444"
 NEW_MANAGER_ID = "0a9e8d7c-5555-4e6f-8a7b-666677778888"
-
-
-def load(name: str) -> dict[str, Any]:
-    return json.loads((PAYLOADS / f"{name}.json").read_text())
 
 
 def alice() -> dict[str, Any]:
@@ -62,7 +55,7 @@ def alice_without(*attributes: str) -> dict[str, Any]:
 
 
 def patched(name: str, resource: dict[str, Any] | None = None) -> dict[str, Any]:
-    return apply_patch(alice() if resource is None else resource, load(name))
+    return apply_patch(alice() if resource is None else resource, payload(name))
 
 
 def refused(name: str, resource: dict[str, Any] | None = None) -> PatchError:
@@ -266,7 +259,7 @@ def test_manager_value_sub_attribute_path():
 
 
 @pytest.mark.parametrize(
-    "payload",
+    "name",
     [
         "entra_patch_manager_clear_empty_string",
         "entra_patch_manager_clear_null",
@@ -275,8 +268,8 @@ def test_manager_value_sub_attribute_path():
         "entra_patch_manager_remove_value_filter",
     ],
 )
-def test_entra_manager_clears_remove_the_manager(payload):
-    result = patched(payload, alice_with_manager())
+def test_entra_manager_clears_remove_the_manager(name):
+    result = patched(name, alice_with_manager())
     assert result[ENTERPRISE] == {"department": "Customer Success", "employeeNumber": "E-10442"}
 
 
@@ -453,11 +446,9 @@ def test_a_pathless_value_with_a_different_id_is_a_mutability_error():
     assert refused("rfc_patch_pathless_different_id").scim_type == "mutability"
 
 
-@pytest.mark.parametrize(
-    "payload", ["rfc_patch_missing_operations", "rfc_patch_empty_operations", "rfc_patch_unknown_op"]
-)
-def test_malformed_requests_are_invalid_syntax(payload):
-    error = refused(payload)
+@pytest.mark.parametrize("name", ["rfc_patch_missing_operations", "rfc_patch_empty_operations", "rfc_patch_unknown_op"])
+def test_malformed_requests_are_invalid_syntax(name):
+    error = refused(name)
     assert error.scim_type == "invalidSyntax"
     assert error.detail
 
@@ -490,22 +481,22 @@ def test_a_pathless_value_that_is_not_an_object_is_invalid_value():
 def test_a_bad_second_operation_leaves_the_resource_unchanged():
     resource = alice()
     with pytest.raises(PatchError):
-        apply_patch(resource, load("rfc_patch_second_operation_invalid"))
+        apply_patch(resource, payload("rfc_patch_second_operation_invalid"))
     assert resource == alice()
 
 
 def test_a_failure_after_earlier_operations_applied_leaves_the_input_unchanged():
     resource = alice()
-    body = load("entra_patch_default_update_several_attributes")
+    body = payload("entra_patch_default_update_several_attributes")
     body["Operations"].append({"op": "Replace", "path": "id", "value": NEW_MANAGER_ID})
     with pytest.raises(PatchError):
         apply_patch(resource, body)
     assert resource == alice()
 
 
-@pytest.mark.parametrize("payload", sorted(p.stem for p in PAYLOADS.glob("*_patch_*.json")))
-def test_the_input_resource_and_body_are_never_mutated(payload):
-    resource, body = alice_with_manager(), load(payload)
+@pytest.mark.parametrize("name", sorted(p.stem for p in PAYLOADS.glob("*_patch_*.json")))
+def test_the_input_resource_and_body_are_never_mutated(name):
+    resource, body = alice_with_manager(), payload(name)
     resource_before, body_before = copy.deepcopy(resource), copy.deepcopy(body)
     try:
         result = apply_patch(resource, body)
@@ -524,7 +515,7 @@ def test_patching_a_result_again_leaves_that_result_and_the_stored_resource_as_t
     first_before = copy.deepcopy(first)
     for name in sorted(p.stem for p in PAYLOADS.glob("*_patch_*.json")):
         try:
-            apply_patch(first, load(name))
+            apply_patch(first, payload(name))
         except PatchError:
             pass
     assert first == first_before
@@ -535,7 +526,7 @@ def test_patching_a_result_again_leaves_that_result_and_the_stored_resource_as_t
 
 
 def test_normalise_operations_turns_every_pathless_key_into_a_path():
-    operations = normalise_operations(load("entra_patch_flag_pathless_dotted_keys"))
+    operations = normalise_operations(payload("entra_patch_flag_pathless_dotted_keys"))
     assert [(o.op, o.path.schema, o.path.attribute, o.path.sub_attribute) for o in operations] == [
         ("replace", None, "emails", "value"),
         ("replace", None, "displayName", None),
@@ -546,5 +537,5 @@ def test_normalise_operations_turns_every_pathless_key_into_a_path():
 
 
 def test_normalise_operations_turns_entra_manager_clear_into_a_remove():
-    (operation,) = normalise_operations(load("entra_patch_manager_clear_empty_string"))
+    (operation,) = normalise_operations(payload("entra_patch_manager_clear_empty_string"))
     assert (operation.op, operation.path.schema, operation.path.attribute) == ("remove", ENTERPRISE, "manager")

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from organizations.models import Department, Event, Location, Member, MemberEmail, Organization
-from tests.scim.conftest import ScimClient, patch_op
+from tests.scim.helpers import ENTERPRISE, ScimClient, ok, patch_op
 
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 TRANSACTION = 2  # BEGIN and COMMIT (SAVEPOINT and RELEASE here)
 KEY_CHECK = 1
 KEY_HOLD = 1
@@ -62,11 +61,6 @@ def ada(request, org: Organization, scim: ScimClient) -> dict[str, Any]:
     created = scim.create(entra_user("ada@acme.example"))
     # "Last used" is now written; the next minute's requests only read the key.
     return created
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.content[:300]
-    return response
 
 
 def test_a_patch_of_the_title_reads_locks_updates_and_records_once(scim, ada, django_assert_num_queries):
@@ -124,7 +118,7 @@ def test_a_post_looks_up_the_username_department_and_location_then_inserts(scim,
 def test_entras_filter_look_up_is_one_statement_after_the_key(scim, ada, django_assert_num_queries):
     for user_name, found in (("ada@acme.example", 1), ("nobody@acme.example", 0)):
         with django_assert_num_queries(KEY_CHECK + 1):
-            body = ok(scim.get("/Users", {"filter": f'userName eq "{user_name}"'})).json()
+            body = ok(scim.get("/Users", {"filter": f'userName eq "{user_name}"'}))
         assert body["totalResults"] == found
 
 

@@ -14,28 +14,7 @@ import pytest
 
 from organizations.models import Event, Member
 from organizations.services import Actor, remove_member
-from tests.scim.conftest import ScimClient, patch_op, payload
-
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-SCIM_JSON = "application/scim+json"
-
-
-def ok(response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == SCIM_JSON
-    return response.json()
-
-
-def scim_error(response, status: int, scim_type: str | None = None) -> dict[str, Any]:
-    body = ok(response, status)
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert body["detail"]
-    if scim_type:
-        assert body["scimType"] == scim_type
-    return body
+from tests.scim.helpers import CORE, ENTERPRISE, SCIM_JSON, ScimClient, ok, patch_op, payload, scim_error
 
 
 def ids(body: dict[str, Any]) -> list[str]:

@@ -18,27 +18,17 @@ from typing import Any
 import pytest
 
 from organizations.models import Member
-from tests.scim.conftest import ScimClient, patch_op, payload
-
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
-SCIM_JSON = "application/scim+json"
-
-
-def ok(response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == SCIM_JSON
-    return response.json()
-
-
-def scim_error(response, status: int) -> dict[str, Any]:
-    body = ok(response, status)
-    assert ERROR in body["schemas"]
-    assert body["status"] == str(status)
-    assert body["detail"]
-    return body
+from tests.scim.helpers import (
+    CORE,
+    ENTERPRISE,
+    ERROR,
+    LIST_RESPONSE,
+    ScimClient,
+    ok,
+    patch_op,
+    payload,
+    scim_error,
+)
 
 
 def listing(client: ScimClient, expression: str, **params: Any) -> dict[str, Any]:
