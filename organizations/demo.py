@@ -21,23 +21,27 @@ DEMO_PEOPLE = [
     ("it@demo.preciate.test", "IT", "Mailbox", "", "", ""),
 ]
 
-# (name, its members' userNames, who made it): one group as Entra would have assigned it,
-# read-only in the portal, and one team an admin made by hand.
+# (name, its members' userNames, whether the IdP manages it): one team as if Entra had
+# assigned the group, read-only in the portal, and one made by hand.
 DEMO_TEAMS = [
-    ("Platform", ["ada@demo.preciate.test", "grace@demo.preciate.test"], "admin"),
-    ("Customer Success", ["katherine@demo.preciate.test", "alan@demo.preciate.test"], "Microsoft Entra ID"),
+    ("Platform", ["ada@demo.preciate.test", "grace@demo.preciate.test"], False),
+    ("Customer Success", ["katherine@demo.preciate.test", "alan@demo.preciate.test"], True),
 ]
 
 
 def ensure_demo_teams(organization: Organization) -> None:
-    """Create the demo teams once; a team of that name already there is left as it is."""
-    for name, user_names, made_by in DEMO_TEAMS:
+    """Create the demo teams once; a team of that name already there is left as it is.
+
+    The seed records its own writes, never the IdP's: the home page's integration health
+    reads IdP events as requests, and no IdP has called yet.
+    """
+    actor = services.Actor.command("seed_demo")
+    for name, user_names, managed_by_idp in DEMO_TEAMS:
         if Team.objects.current().filter(organization=organization, name__ci=name).exists():
             continue
-        by = services.Actor.command("seed_demo") if made_by == "admin" else services.Actor.idp(made_by)
-        team = teams.create_team(organization, by=by, name=name)
+        team = teams.create_team(organization, by=actor, name=name, managed_by_idp=managed_by_idp)
         members = Member.objects.filter(organization=organization, user_name__in=user_names)
-        teams.add_team_members(team, list(members), by=by)
+        teams.add_team_members(team, list(members), by=actor)
 
 
 def ensure_demo_organization() -> Organization:

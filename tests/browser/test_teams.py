@@ -10,7 +10,7 @@ import io
 
 from playwright.sync_api import Page, expect
 
-from organizations import services
+from organizations import services, teams
 from organizations.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, ensure_demo_organization
 from organizations.models import Member, Team
 from organizations.services import Actor
@@ -80,12 +80,18 @@ def test_the_admin_finds_teams_and_makes_one_of_their_own(page: Page):
 
 def test_a_team_entra_manages_is_read_only_and_a_removed_person_is_shown_apart(page: Page):
     organization = ensure_demo_organization()
-    alan = Member.objects.get(organization=organization, user_name="alan@demo.preciate.test")
+    entra = Actor.idp("Microsoft Entra ID")
+    support = teams.create_team(organization, by=entra, name="Support Desk", external_id="0b8a1c2d")
+    katherine, alan = (
+        Member.objects.get(organization=organization, user_name=f"{name}@demo.preciate.test")
+        for name in ("katherine", "alan")
+    )
+    teams.add_team_members(support, [katherine, alan], by=entra)
     services.remove_member(alan, by=Actor.command("tests"))
     sign_in(page, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
     page.goto("/web/admin/teams")
-    expect(team_rows(page).filter(has_text="Customer Success").get_by_test_id("active-count")).to_have_text("1")
-    page.get_by_role("link", name="Customer Success").click()
+    expect(team_rows(page).filter(has_text="Support Desk").get_by_test_id("active-count")).to_have_text("1")
+    page.get_by_role("link", name="Support Desk").click()
     expect(page.get_by_test_id("team-note")).to_contain_text("Managed by Microsoft Entra ID: change it there")
     expect(page.get_by_role("button", name="Add to team")).to_have_count(0)
     expect(page.get_by_role("button", name="Save name")).to_have_count(0)
@@ -123,10 +129,10 @@ def test_the_admin_filters_people_by_team_and_opens_a_persons_teams(page: Page):
 
     page.goto("/web/admin/people")
     page.get_by_role("link", name="Grace Hopper").click()
-    teams = page.get_by_test_id("teams")
-    expect(teams.get_by_role("link")).to_have_text(["Platform"])
+    person_teams = page.get_by_test_id("teams")
+    expect(person_teams.get_by_role("link")).to_have_text(["Platform"])
     screenshot(page, "person-teams")
-    teams.get_by_role("link", name="Platform").click()
+    person_teams.get_by_role("link", name="Platform").click()
     expect(page.get_by_role("heading", name="Platform")).to_be_visible()
 
 
