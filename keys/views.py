@@ -29,6 +29,8 @@ from organizations.services import Actor
 from organizations.views import query_with
 
 EVENTS_PER_PAGE = 50
+# People waiting for a manager listed on the Provisioning page; each person page says the rest.
+WAITING_SHOWN = 10
 
 
 def _render_page(request: PortalRequest, *, new_key: str = "") -> HttpResponse:
@@ -167,6 +169,12 @@ def provisioning(request: PortalRequest) -> HttpResponse:
     for event in rows:
         event.label = reports.action_label(event.action)
         event.status_text = reports.status_phrase(event.status)
+    waiting = list(
+        Member.objects.filter(organization=organization)
+        .waiting_for_manager()
+        .order_by("pk")
+        .values("scim_id", "user_name", "manager_reference")[: WAITING_SHOWN + 1]
+    )
     return render(
         request,
         "organizations/provisioning.html",
@@ -180,6 +188,8 @@ def provisioning(request: PortalRequest) -> HttpResponse:
             "counts": counts,
             "chart": chart,
             "events": rows[:EVENTS_PER_PAGE],
+            "waiting_for_manager": waiting[:WAITING_SHOWN],
+            "more_waiting": len(waiting) > WAITING_SHOWN,
             "page": page,
             "previous_url": query_with(request.GET, page=page - 1) if page > 1 else "",
             "next_url": query_with(request.GET, page=page + 1) if len(rows) > EVENTS_PER_PAGE else "",

@@ -152,6 +152,7 @@ class MemberAdmin(BigTableAdmin):
         "organization",
         "scim_id",
         *services.EDITABLE_FIELDS,
+        "manager_reference",
         "idp_active",
         "managed_by_idp",
         "admin_removed_at",

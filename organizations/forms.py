@@ -218,6 +218,7 @@ ACTION_CHOICES = [
     ("updated", "Updated"),
     ("removed", "Removed"),
     ("keys", "Key changes"),
+    ("managers", "Manager links"),
 ]
 EVENT_SOURCE_CHOICES = [("", "IdP and admins"), ("idp", "Identity provider"), ("admin", "Admins")]
 RANGE_CHOICES = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]

@@ -93,6 +93,10 @@ class MemberQuerySet(models.QuerySet["Member"]):
         """Every SCIM resource that has not been retired by a SCIM DELETE."""
         return self.filter(scim_deleted_at__isnull=True)
 
+    def waiting_for_manager(self) -> "MemberQuerySet":
+        """People whose IdP named a manager who matches nobody yet (a small partial index)."""
+        return self.exclude(manager_reference="")
+
     def with_address(self, text: str) -> "MemberQuerySet":
         """People whose userName or work email is ``text``, in any case (both indexed)."""
         text = text.strip()
@@ -153,6 +157,10 @@ class Member(models.Model):
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    # The manager as the IdP named them (a userName, email, externalId or employee number)
+    # while that names nobody of the organization; the person who arrives with that key
+    # becomes the manager and this is cleared (docs/protocol.md#manager-references).
+    manager_reference = models.CharField(max_length=320, blank=True, default="")
 
     idp_active = models.BooleanField("active (as the IdP set it)", default=True)
     managed_by_idp = models.BooleanField(default=False)
@@ -213,6 +221,16 @@ class Member(models.Model):
                 condition=PRESENT,
                 name="member_org_present",
             ),
+            # People waiting for a manager who has not arrived: few rows, looked up on every
+            # creation and every change of a key a manager may be named by.
+            models.Index(
+                "organization",
+                Lower("manager_reference"),
+                condition=~models.Q(manager_reference=""),
+                name="member_org_manager_waiting",
+            ),
+            # A manager named by employee number (Okta, custom mappings).
+            models.Index(fields=["organization", "employee_number"], name="member_org_employee_number"),
         ]
 
     def __str__(self) -> str:

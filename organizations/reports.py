@@ -21,9 +21,11 @@ from django.utils.timesince import timesince
 from organizations.models import PRESENT, Department, Event, Location, Member, Organization, Team, TeamMembership
 
 CREATE_ACTIONS = ("member.created", "member.rehired", "member.adopted")
-UPDATE_ACTIONS = ("member.updated", "member.reactivated", "member.restored")
+# A manager's link or unlink was a member.updated before it had events of its own.
+UPDATE_ACTIONS = ("member.updated", "member.reactivated", "member.restored", "manager.linked", "manager.unlinked")
 REMOVAL_ACTIONS = ("member.deactivated", "member.deleted", "member.removed")
 KEY_ACTIONS = ("key.generated", "key.revoked")
+MANAGER_ACTIONS = ("manager.linked", "manager.unlinked", "manager.unresolved")
 FAILED = Q(status__gte=400)
 
 ACTION_GROUPS: dict[str, tuple[str, ...]] = {
@@ -31,6 +33,7 @@ ACTION_GROUPS: dict[str, tuple[str, ...]] = {
     "updated": UPDATE_ACTIONS,
     "removed": REMOVAL_ACTIONS,
     "keys": KEY_ACTIONS,
+    "managers": MANAGER_ACTIONS,
 }
 
 ACTION_LABELS = {
@@ -44,6 +47,9 @@ ACTION_LABELS = {
     "member.deleted": "Deleted by the IdP",
     "member.removed": "Removed by an admin",
     "member.admin_granted": "Made an admin",
+    "manager.linked": "Manager linked",
+    "manager.unlinked": "Manager unlinked",
+    "manager.unresolved": "Manager not found",
     "scim.failed": "Request failed",
     "key.generated": "Key generated",
     "key.revoked": "Key revoked",

@@ -16,13 +16,15 @@ added, edited, removed and restored; the IdP; an organization's settings; retent
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
+from operator import or_
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from organizations.models import Department, Event, Location, Member, MemberEmail, Organization, Team
@@ -343,6 +345,7 @@ def _create_member(
     scim_data: dict[str, Any] | None = None,
     idp_active: bool = True,
     emails: list[Email] | None = None,
+    manager_reference: str = "",
     **values: Any,
 ) -> Member:
     user_name = user_name.strip()
@@ -354,6 +357,7 @@ def _create_member(
         managed_by_idp=managed_by_idp,
         scim_data=scim_data or {},
         idp_active=idp_active,
+        manager_reference=manager_reference[:320],
     )
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
@@ -370,6 +374,11 @@ def _create_member(
         summary=f"Created {source}",
         changes={k: ["", _describe(getattr(member, k))] for k in values if getattr(member, k)},
     )
+    if member.manager is not None:
+        _record_manager(member, ["", _describe(member.manager)], by=by)
+    if member.manager_reference:
+        _record_unresolved(member, by=by)
+    _link_waiting_reports(member, by=by)
     return member
 
 
@@ -394,14 +403,9 @@ def update_member(member: Member, *, by: Actor, **values: Any) -> Member:
         _save_unique(member, [*changed, "updated_at"])
         if "email" in changed and not member.managed_by_idp:
             _sync_emails(member, _own_email(member))
-        record_event(
-            member.organization,
-            by=by,
-            action="member.updated",
-            member=member,
-            summary=_summarize(changed),
-            changes=changed,
-        )
+        _record_update(member, changed, by=by)
+        if changed.keys() & MANAGER_KEY_FIELDS:
+            _link_waiting_reports(member, by=by)
     return member
 
 
@@ -441,6 +445,216 @@ def restore_member(member: Member, *, by: Actor) -> Member:
     return member
 
 
+def _record_update(member: Member, changed: dict[str, list[str]], *, by: Actor) -> None:
+    """The events for fields just saved: member.updated, and the manager's own event."""
+    rest = {name: change for name, change in changed.items() if name != "manager"}
+    if rest:
+        record_event(
+            member.organization,
+            by=by,
+            action="member.updated",
+            member=member,
+            summary=_summarize(rest),
+            changes=rest,
+        )
+    if "manager" in changed:
+        _record_manager(member, changed["manager"], by=by)
+
+
+# -- Managers: named by id or by another key, linked now or on arrival ------------------
+
+# Fields a manager may be named by besides the SCIM id; a change of one may link people
+# waiting for that manager (docs/protocol.md#manager-references).
+MANAGER_KEY_FIELDS = frozenset({"user_name", "email", "external_id", "employee_number"})
+MANAGER_KEY_LABELS = {
+    "id": "id",
+    "user_name": "userName",
+    "email": "email",
+    "external_id": "externalId",
+    "employee_number": "employee number",
+}
+
+
+def _naming(key: str) -> list[tuple[str, Q]]:
+    """Each way ``key`` may name a person, best first.
+
+    Entra names a manager by our SCIM id; Okta and custom mappings by userName, email,
+    externalId or employee number. userName and email match in any case (as the unique
+    constraint and the SCIM filters do), externalId exactly (RFC 7643 §3.1: caseExact), and
+    the employee number exactly.
+    """
+    conditions = [
+        ("user_name", Q(user_name__ci=key)),
+        ("email", Q(email__ci=key)),
+        ("external_id", Q(external_id=key)),
+        ("employee_number", Q(employee_number=key)),
+    ]
+    scim_id = _as_uuid(key)
+    return [("id", Q(scim_id=scim_id)), *conditions] if scim_id is not None else conditions
+
+
+def _as_uuid(key: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        return None
+
+
+def names_member(person: Member, key: str) -> bool:
+    """Does ``key`` name ``person`` (a loaded row, no query)? The manager's read-back asks this.
+
+    Lowers in Python, which disagrees with the database only on rare letters (lookups.py);
+    a miss there costs one look-up that finds the same person.
+    """
+    key = key.strip()
+    if not key:
+        return False
+    return (
+        key == str(person.scim_id)
+        or key.lower() in (person.user_name.lower(), person.email.lower())
+        or key in (person.external_id, person.employee_number)
+    )
+
+
+def find_manager(organization: Organization, key: str) -> tuple[Member, str] | None:
+    """The person of ``organization`` that ``key`` names, and by which field; None if nobody.
+
+    One indexed query. Raises ValidationError when the best way it names someone names
+    two people (two people sharing a work email, say): linking either would be a guess.
+    """
+    naming = _naming(key)
+    rank = Case(*(When(q, then=Value(i)) for i, (_, q) in enumerate(naming)), output_field=IntegerField())
+    found = list(
+        Member.objects.scim_visible()
+        .filter(organization=organization)
+        .filter(reduce(or_, (q for _, q in naming)))
+        .annotate(rank=rank)
+        .order_by("rank", "pk")[:2]
+    )
+    if not found:
+        return None
+    best = found[0]
+    label = naming[best.rank][0]
+    if len(found) > 1 and found[1].rank == best.rank:
+        raise ValidationError(
+            f"The manager {key!r} matches more than one person of {organization.name} by "
+            f"{MANAGER_KEY_LABELS[label]}; send a key that names one person, such as the manager's userName."
+        )
+    return best, label
+
+
+def _manager_from_idp(organization: Organization, key: str, member: Member | None) -> tuple[Member | None, str]:
+    """The manager the IdP names by ``key``, and the key to keep waiting while it names nobody.
+
+    An id-shaped key (our SCIM id is a UUID) that names nobody of the organization is an
+    error the IdP must see: Entra sends only ids of people it provisioned, so the person is
+    missing or of another organization, and it retries a 400. Any other key waits for its
+    person to arrive. A key the member already waits on (resent unchanged by a PATCH of
+    something else, or a PUT) is looked up again, and never refused.
+    """
+    key = key.strip()
+    if not key:
+        return None, ""
+    linked = member.manager if member is not None and member.manager_id is not None else None
+    if linked is not None and names_member(linked, key):
+        return linked, ""  # the manager already linked, resent: no query
+    waiting_already = member is not None and member.manager_reference == key
+    try:
+        found = find_manager(organization, key)
+    except ValidationError:
+        if waiting_already:
+            return None, key
+        raise
+    if found is not None:
+        manager, _ = found
+        if member is not None and manager.pk == member.pk:
+            raise ValidationError(f"The manager {key!r} is this user; a person cannot be their own manager.")
+        return manager, ""
+    if _as_uuid(key) is not None and not waiting_already:
+        raise ValidationError(
+            f"The manager {key!r} is no user of {organization.name}: provision the manager first, "
+            "or send the id Preciate returned for them."
+        )
+    return None, key
+
+
+def _idp_name(by: Actor) -> str:
+    return by.label if by.kind == Event.ActorKind.IDP and by.label in ("Okta", "Microsoft Entra ID") else "Entra/Okta"
+
+
+def _record_unresolved(member: Member, *, by: Actor) -> None:
+    """What an admin sees on the provisioning page and the person page: what to fix."""
+    record_event(
+        member.organization,
+        by=by,
+        action="manager.unresolved",
+        member=member,
+        summary=(
+            f"Manager {member.manager_reference!r} matches nobody in {member.organization.name}; "
+            f"provision that person or fix the manager mapping in {_idp_name(by)}"
+        ),
+    )
+
+
+def _record_manager(member: Member, change: list[str], *, by: Actor) -> None:
+    """manager.linked (a new manager, replacing any other) or manager.unlinked, with who."""
+    old, new = change
+    if new:
+        summary = f"Manager set to {new}" + (f" (was {old})" if old else "")
+        action = "manager.linked"
+    else:
+        summary = f"Manager {old} unlinked"
+        if member.manager_reference:
+            summary += f": the identity provider now names {member.manager_reference!r}, who matches nobody yet"
+        action = "manager.unlinked"
+    record_event(
+        member.organization,
+        by=by,
+        action=action,
+        member=member,
+        summary=summary,
+        changes={"manager": [old, new]},
+    )
+
+
+def _link_waiting_reports(person: Member, *, by: Actor) -> None:
+    """Link everyone waiting for a manager that ``person`` now answers to: one indexed query.
+
+    Within the person's organization only; the partial index holds only people waiting.
+    """
+    if person.scim_deleted_at is not None:
+        return
+    conditions = [Q(manager_reference__ci=person.user_name)]
+    if person.email:
+        conditions.append(Q(manager_reference__ci=person.email))
+    for name in ("external_id", "employee_number"):
+        if value := getattr(person, name):
+            # Exactly, yet through the index on the lowered text, like the two above.
+            conditions.append(Q(manager_reference__ci=value, manager_reference=value))
+    waiting = list(
+        Member.objects.select_for_update()
+        .filter(organization_id=person.organization_id)
+        .waiting_for_manager()
+        .filter(reduce(or_, conditions))
+        .exclude(pk=person.pk)
+        .order_by("pk")
+    )
+    if not waiting:
+        return
+    Member.objects.filter(pk__in=[r.pk for r in waiting]).update(
+        manager=person, manager_reference="", updated_at=timezone.now()
+    )
+    for report in waiting:
+        record_event(
+            person.organization,
+            by=by,
+            action="manager.linked",
+            member=report,
+            summary=f"Manager set to {_describe(person)}: {report.manager_reference!r} now names them",
+            changes={"manager": [report.manager_reference, _describe(person)]},
+        )
+
+
 # -- The IdP: provisioning and SCIM deletes --------------------------------------------
 
 
@@ -452,22 +666,10 @@ class ProvisionedUser:
     active: bool = True
     scim_data: dict[str, Any] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
-    # The SCIM id of the manager, "" to clear, None when the IdP did not say.
+    # The manager as the IdP names them (our SCIM id, or a userName, email, externalId or
+    # employee number), "" to clear, None when the IdP did not say.
     manager_id: str | None = None
     emails: list[Email] = field(default_factory=list)
-
-
-def _manager_for(organization: Organization, manager_id: str | None, member: Member | None) -> Member | None:
-    if not manager_id:
-        return None
-    try:
-        manager_uuid = uuid.UUID(str(manager_id))
-    except ValueError:
-        return None
-    manager = Member.objects.scim_visible().filter(organization=organization, scim_id=manager_uuid).first()
-    if manager is not None and member is not None and manager.pk == member.pk:
-        return None
-    return manager
 
 
 def _record_active(member: Member, *, by: Actor) -> None:
@@ -518,7 +720,7 @@ def provision_member(
                 {"user_name": f"A user with userName {user.user_name} already exists in this organization."}
             )
         if existing is None:
-            values["manager"] = _manager_for(organization, user.manager_id, None)
+            values["manager"], waiting = _manager_from_idp(organization, user.manager_id or "", None)
             member = _create_member(
                 organization,
                 by=by,
@@ -527,6 +729,7 @@ def provision_member(
                 scim_data=user.scim_data,
                 idp_active=user.active,
                 emails=user.emails,
+                manager_reference=waiting,
                 **values,
             )
             if not user.active:
@@ -556,10 +759,13 @@ def provision_member(
             )
         created = True
 
+    newly_waiting = False
     if user.manager_id is not None:
-        current = member.manager if member.manager_id else None
-        if current is None or str(current.scim_id) != user.manager_id:
-            values["manager"] = _manager_for(organization, user.manager_id, member)
+        values["manager"], waiting = _manager_from_idp(organization, user.manager_id, member)
+        if waiting != member.manager_reference:
+            newly_waiting = bool(waiting)
+            member.manager_reference = waiting
+            fields.append("manager_reference")
     values["user_name"] = user.user_name
     emails_changed = not member.managed_by_idp or member.scim_data.get("emails") != user.scim_data.get("emails")
     if not member.managed_by_idp:
@@ -579,11 +785,13 @@ def provision_member(
     if emails_changed or created:
         _sync_emails(member, user.emails)
     if changed:
-        record_event(
-            organization, by=by, action="member.updated", member=member, summary=_summarize(changed), changes=changed
-        )
+        _record_update(member, changed, by=by)
+    if newly_waiting:
+        _record_unresolved(member, by=by)
     if active_changed:
         _record_active(member, by=by)
+    if created or changed.keys() & MANAGER_KEY_FIELDS:
+        _link_waiting_reports(member, by=by)
     return member, created
 
 

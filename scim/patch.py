@@ -634,6 +634,14 @@ def _apply_sub_attribute(holder: dict[str, Any], key: str, known: Attribute | No
     target: dict[str, Any] | None
     if clearing:
         target = _without(dict(current), sub, op) if current else None
+    elif (
+        known is not None
+        and known.user_reference
+        and sub.lower() == "value"
+        and op.value != (current or {}).get("value")
+    ):
+        # Another manager: the old one's $ref and displayName describe someone else.
+        target = {"value": op.value}
     else:
         target = dict(current or {})
         target[_key(target, sub, None)] = op.value

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Field
 
 from organizations.models import Member, Organization
-from organizations.services import EDITABLE_FIELDS, ProvisionedUser
+from organizations.services import EDITABLE_FIELDS, ProvisionedUser, names_member
 from scim import attributes
 from scim.attributes import CORE_USER, ENTERPRISE_USER, Attribute
 from scim.patch import (
@@ -110,6 +110,9 @@ def _hand_added_resource(member: Member) -> dict[str, Any]:
             holder[a.name] = value
         else:
             holder.setdefault(a.name, {})[s.name] = value
+    if "name" not in resource and member.display_name:
+        # Only a display name: the name an IdP reads is that, never an empty object.
+        resource["name"] = {"formatted": member.display_name}
     if getattr(member, _EMAIL[0]):
         resource["emails"] = [{"value": getattr(member, _EMAIL[0]), "type": "work", "primary": True}]
     if getattr(member, f"{_LOCATION[0]}_id"):
@@ -122,18 +125,51 @@ def extension_schemas(data: dict[str, Any]) -> list[str]:
     return [key for key, value in data.items() if key.lower().startswith("urn:") and isinstance(value, dict) and value]
 
 
-def to_resource(member: Member, *, base_url: str) -> dict[str, Any]:
+def _manager(manager: Member, sent: Any, *, base_url: str, described: bool) -> dict[str, Any]:
+    """The linked manager as the IdP sent it (value, $ref, displayName), completed by Preciate.
+
+    What was sent is echoed while its value still names the linked manager (Okta compares
+    what it reads back with what it sent); otherwise, or for a manager an admin linked, our
+    id. ``described`` adds our $ref and the manager's current name where none was sent
+    (docs/protocol.md#manager-references).
+    """
+    sent = sent if isinstance(sent, dict) and isinstance(sent.get("value"), str) else {}
+    if not sent or not names_member(manager, sent["value"]):
+        sent = {"value": str(manager.scim_id)}
+    if not described:
+        return sent
+    return {
+        "value": sent["value"],
+        "$ref": sent.get("$ref") or f"{base_url}/Users/{manager.scim_id}",
+        "displayName": sent.get("displayName") or manager.full_name or manager.user_name,
+    }
+
+
+def _has_text(value: Any) -> bool:
+    return isinstance(value, dict) and any(v not in (None, "") for v in value.values())
+
+
+def to_resource(member: Member, *, base_url: str, described: bool = True) -> dict[str, Any]:
     """The SCIM User for a member (expects department, location and manager selected).
 
+    ``described=False`` leaves out what Preciate adds to the manager (its $ref and name):
+    the resource a PATCH applies to, so that only what the IdP sent is stored.
     Shares nested values with ``member.scim_data``: read it, never change it in place.
     """
     source = member.scim_data if member.managed_by_idp else _hand_added_resource(member)
-    # An extension emptied by clears is no extension at all.
-    data = {k: v for k, v in source.items() if not (k.lower().startswith("urn:") and v == {})}
+    # An extension emptied by clears is no extension at all; an empty name is no name
+    # (Okta's SPEC tests read name from the first user listed).
+    data = {
+        k: v
+        for k, v in source.items()
+        if not (k.lower().startswith("urn:") and v == {}) and not (k == "name" and not _has_text(v))
+    }
     manager = member.manager if member.manager_id is not None else None
     if manager is not None and manager.scim_deleted_at is None:
         # Entra sends the manager as a bare id but must read it back as a complex value.
-        data[ENTERPRISE_USER] = {**(data.get(ENTERPRISE_USER) or {}), "manager": {"value": str(manager.scim_id)}}
+        enterprise = data.get(ENTERPRISE_USER) or {}
+        value = _manager(manager, enterprise.get("manager"), base_url=base_url, described=described)
+        data[ENTERPRISE_USER] = {**enterprise, "manager": value}
     location = f"{base_url}/Users/{member.scim_id}"
     resource: dict[str, Any] = {
         "schemas": [CORE_USER, *extension_schemas(data)],
@@ -290,11 +326,16 @@ def read(
     stored = _without_nulls({k: v for k, v in resource.items() if k not in NOT_STORED})
     stored_enterprise = stored.get(ENTERPRISE_USER)
     if isinstance(stored_enterprise, dict) and "manager" in stored_enterprise:
-        # Only the reference is kept: the manager's name is the manager's own.
-        manager = _manager_id(stored_enterprise["manager"])
+        # The reference as sent (value, $ref, displayName), to answer it back unchanged.
+        sent = stored_enterprise["manager"]
+        manager = _manager_id(sent)
         stored_enterprise = {k: v for k, v in stored_enterprise.items() if k != "manager"}
         if manager:
-            stored_enterprise["manager"] = {"value": manager}
+            described = sent if isinstance(sent, dict) else {}
+            stored_enterprise["manager"] = {
+                "value": manager,
+                **{k: v for k in ("$ref", "displayName") if isinstance(v := described.get(k), str) and v.strip()},
+            }
         stored = {**stored, ENTERPRISE_USER: stored_enterprise}
     emails = [
         (

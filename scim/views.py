@@ -442,7 +442,7 @@ class UserDetail(ScimView):
             self.hold_key(organization)
             member = self.get_member(organization, scim_id, for_update=True)
             self.check_if_match(request, member)
-            current = to_resource(member, base_url=self.base_url())
+            current = to_resource(member, base_url=self.base_url(), described=False)
             user = read(
                 organization,
                 apply_operations(current, operations),

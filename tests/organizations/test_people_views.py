@@ -279,7 +279,7 @@ def test_a_persons_page_shows_their_attributes_and_history_newest_first(admin, a
     for text in ("Ada Lovelace", "ada@acme.example", "Staff Engineer", "Engineering", "Lyon", "Grace Hopper"):
         assert text in html
     history = response.context["history"]
-    assert [e.action for e in history] == ["member.updated", "member.created"]
+    assert [e.action for e in history] == ["member.updated", "manager.linked", "member.created"]
     assert "title changed from Engineer to Staff Engineer" in html
     assert f"by {admin.user.username}" in html
 

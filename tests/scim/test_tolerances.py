@@ -192,10 +192,11 @@ def test_the_manager_value_sub_attribute_path_links_the_manager(scim, other_scim
     report = scim.create({"userName": "report.sub@example.com"})
     path = f"/Users/{report['id']}"
     ok(scim.patch(path, patch_op({"op": "replace", "path": f"{ENTERPRISE}:manager.value", "value": boss["id"]})))
-    assert ok(scim.get(path))[ENTERPRISE]["manager"] == {"value": boss["id"]}
+    assert ok(scim.get(path))[ENTERPRISE]["manager"]["value"] == boss["id"]
     assert Member.objects.get(scim_id=report["id"]).manager.user_name == "boss.sub@example.com"
-    ok(scim.patch(path, patch_op({"op": "replace", "path": f"{ENTERPRISE}:manager.value", "value": outsider["id"]})))
-    assert Member.objects.get(scim_id=report["id"]).manager is None
+    operation = {"op": "replace", "path": f"{ENTERPRISE}:manager.value", "value": outsider["id"]}
+    assert scim.patch(path, patch_op(operation)).status_code == 400  # docs/protocol.md#manager-references
+    assert Member.objects.get(scim_id=report["id"]).manager.pk == Member.objects.get(scim_id=boss["id"]).pk
 
 
 def test_removing_the_manager_with_a_value_filter_clears_the_link(scim):
