@@ -25,7 +25,7 @@ def _filter_names(organization: Organization) -> dict[str, list[tuple[str, str]]
     """The organization's departments, locations and current teams, by name, in one query.
 
     One UNION rather than a query each keeps the directory's statement count where it was
-    before the team filter (tests/organizations/test_people_views.py guards it).
+    before the team filter (tests/organizations/test_views.py guards it).
     """
     kinds = [
         Department.objects.filter(organization=organization),

@@ -65,7 +65,7 @@ class MemberQuerySet(models.QuerySet["Member"]):
     """The people in each ``Member.State``, one method each, and the directory's search.
 
     Each state method is the database form of ``Member.state``; a test checks the two agree
-    on every combination of the three facts (tests/organizations/test_member_state.py).
+    on every combination of the three facts (tests/organizations/test_models.py).
     """
 
     def present(self) -> "MemberQuerySet":

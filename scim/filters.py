@@ -16,6 +16,11 @@ release are closed around it, without writing a grammar of our own:
 
 Its own Django transpiler is not used: it silently drops unknown attributes, which would
 turn a filter we cannot honour into "every member" (Entra then links the wrong person).
+
+One module, though long: it is one translation over one tree. The three fixes above rewrite
+the library's tree that the translation then walks, and each attribute's ``Q`` (text, email,
+manager, dates, booleans) is a case of that walk; apart, each half would be read only
+through the other.
 """
 
 from __future__ import annotations

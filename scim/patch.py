@@ -23,6 +23,12 @@ scim/attributes.py's table; paths are parsed there, once per distinct path text.
 filters are evaluated against the in-memory element, never the database. Values are
 never changed in place: the result shares what no operation touched with the input and
 the body, so treat all three as read-only.
+
+One module, though long: the two steps are one contract. Every shape ``normalise_operations``
+produces is a shape ``apply_operations`` must accept, both walk the same ``Operation``, path
+and limits, and the element helpers (``_find``, ``_key``, ``_without``, ``_store``) serve
+both; split, they would become a public API between two halves that change together, and
+tracing a client quirk from its payload to its effect would cross files.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 One ``ScimView`` base carries the policy: bearer-key authentication, lenient JSON
 parsing, ``application/scim+json`` output whatever the Accept header, one exception
 handler producing SCIM errors, and recording each request's outcome.
+
+One module, though long: it is the HTTP layer and nothing else. What lies below it
+(translation in users.py, PATCH, filters, the services) lives elsewhere already; what is
+here (parsing limits, negotiation, the list query, projection, the resource and discovery
+views) is the one policy every SCIM answer shares, read top to bottom as a request meets it.
 """
 
 import json

@@ -1,19 +1,23 @@
+"""Writes to a key and the key → organization look-up (keys/services.py), and the key a SCIM write holds."""
+
 import base64
 import io
 import re
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from keys import services
 from keys.models import ScimKey
+from keys.services import hold_key, organization_for_key, regenerate_key, revoke_key
 from organizations.models import Event, Organization
-from organizations.services import Actor
+from organizations.services import Actor, create_member
 from tests.trail import entry, trail
 
 COMMAND = Actor.command("tests")
@@ -268,3 +272,63 @@ def test_regenerating_clears_the_last_use_of_the_old_key(org, alice):
     stored = ScimKey.objects.get(organization=org)
     assert stored.last_used_at is None
     assert stored.last_status is None
+
+
+# --------------------------------------------------------------------------------------------
+# A SCIM write holds its key until it commits, so a rotation never lets an old-key write land after it.
+# --------------------------------------------------------------------------------------------
+
+
+BY = Actor.command("tests")
+
+
+def test_a_write_authenticated_before_a_regenerate_is_refused_once_it_has_committed(org):
+    old = regenerate_key(org, by=BY)
+    authenticated = organization_for_key(old)
+    regenerate_key(org, by=BY)
+    assert hold_key(authenticated) is False
+
+
+def test_a_write_authenticated_before_a_revoke_is_refused(org):
+    authenticated = organization_for_key(regenerate_key(org, by=BY))
+    revoke_key(org, by=BY)
+    assert hold_key(authenticated) is False
+
+
+def test_the_current_key_holds(org):
+    assert hold_key(organization_for_key(regenerate_key(org, by=BY))) is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_regenerate_waits_for_a_write_already_holding_the_old_key(org):
+    authenticated = organization_for_key(regenerate_key(org, by=BY))
+    holding = threading.Event()
+    finished: dict[str, float] = {}
+
+    def scim_write() -> None:
+        try:
+            with transaction.atomic():
+                assert hold_key(authenticated)
+                holding.set()
+                time.sleep(0.5)
+                create_member(authenticated, by=Actor.idp(), user_name="inflight@acme.example")
+                # Read before the commit: after it, the released regenerate may be scheduled
+                # first and read its clock before this thread reads its own.
+                finished["write"] = time.monotonic()
+        finally:
+            connection.close()
+
+    def rotate() -> None:
+        try:
+            holding.wait(timeout=5)
+            regenerate_key(org, by=BY)
+            finished["regenerate"] = time.monotonic()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scim_write), threading.Thread(target=rotate)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert finished["write"] <= finished["regenerate"]

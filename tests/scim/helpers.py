@@ -140,7 +140,12 @@ def user_resource(member: Member, sent: dict[str, Any], *, base_url: str = TENAN
     with the server's id, active and meta (RFC 7643 §3.1, §4.1), and no password (§4.1.1).
     """
     member.refresh_from_db()
-    attributes = {k: v for k, v in sent.items() if k not in ("schemas", "id", "meta", "password", "active")}
+    # An empty value is no value (RFC 7643 §2.5): "roles": [] does not come back.
+    attributes = {
+        k: v
+        for k, v in sent.items()
+        if k not in ("schemas", "id", "meta", "password", "active") and v not in (None, "", [], {})
+    }
     extensions = [k for k, v in attributes.items() if k.lower().startswith("urn:") and v]
     return {
         "schemas": [CORE, *extensions],

@@ -1,16 +1,19 @@
-"""Guessing SCIM keys: wrong keys are throttled per client address; a valid key never is.
+"""Bearer-key authentication (scim/auth.py): only the organization's live key gets in, and
+wrong keys are throttled per client address while a valid key never is.
 
 Entra's requests for many tenants come from Microsoft's shared addresses, so one tenant's
 stale key (or an attacker's guesses) from an address must never lock out another tenant's
 valid key from the same address.
 """
 
+import json
+
 import pytest
 
-from keys.services import new_key, regenerate_key
+from keys.services import new_key, regenerate_key, revoke_key
 from organizations.models import Event
 from organizations.services import Actor
-from tests.scim.helpers import ScimClient, scim_error
+from tests.scim.helpers import BASE, ScimClient, scim_error
 
 MICROSOFT = "40.126.25.32"
 ELSEWHERE = "203.0.113.7"
@@ -21,6 +24,53 @@ def from_address(client: ScimClient, address: str, **headers: str) -> ScimClient
     for name, value in headers.items():
         client.client.defaults[name] = value
     return client
+
+
+# --------------------------------------------------------------------------------------------
+# Which keys get in
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_request_without_a_key_gets_401_with_a_bearer_challenge(db):
+    response = ScimClient(None).get("/Users")
+    scim_error(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_an_entra_issued_jwt_is_rejected_with_advice_to_paste_the_preciate_key(db):
+    jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiI4YWRmOGU2ZSJ9.c2lnbmF0dXJl"
+    body = scim_error(ScimClient(jwt).get("/Users"), 401)
+    assert "Secret Token" in body["detail"]
+
+
+def test_a_rotated_away_key_gets_401_and_the_failure_shows_in_the_organizations_activity(org, scim_key):
+    regenerate_key(org, by=Actor.command("tests"))
+    scim_error(ScimClient(scim_key).get("/Users"), 401)
+    event = Event.objects.get(organization=org, action="scim.failed")
+    assert event.status == 401
+    assert scim_key not in event.summary
+
+
+def test_a_revoked_key_gets_401(org, scim_key):
+    revoke_key(org, by=Actor.command("tests"))
+    scim_error(ScimClient(scim_key).get("/Users"), 401)
+
+
+def test_a_session_cookie_is_not_a_way_in(admin_client):
+    response = admin_client.get(BASE + "/Users")
+    scim_error(response, 401)
+
+
+def test_the_key_never_appears_in_recorded_events(org, scim, scim_key):
+    scim.get("/Users", {"filter": "nonsense ((("})
+    scim.create({"userName": "a@contoso.example"})
+    for summary, changes in Event.objects.values_list("summary", "changes"):
+        assert scim_key not in summary + json.dumps(changes)
+
+
+# --------------------------------------------------------------------------------------------
+# Wrong keys are throttled per address
+# --------------------------------------------------------------------------------------------
 
 
 def test_60_wrong_keys_from_one_address_draw_429s_while_a_valid_key_from_it_still_gets_200(db, scim_key):

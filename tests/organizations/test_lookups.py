@@ -1,4 +1,5 @@
-"""Departments, locations, userNames and addresses match in any case, folded by the database.
+"""Departments, locations, userNames and addresses match in any case, folded by the database
+(organizations/lookups.py; on SQLite, the Unicode LOWER() organizations/apps.py installs).
 
 Python's ``str.lower()`` and PostgreSQL's ``lower()`` disagree on some letters, so a value
 lowered in Python never equals a column the database lowered: "İnsan Kaynakları" could be
@@ -17,7 +18,8 @@ from django.test import Client
 
 from organizations import services
 from organizations.models import Department, Location, Member, Organization
-from organizations.services import Actor, ProvisionedUser
+from organizations.services import Actor, ProvisionedUser, create_member
+from scim.schemas import ENTERPRISE_USER
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +144,108 @@ def test_support_finds_a_person_whose_address_is_not_ascii_in_django_admin(suppo
 
     assert response.status_code == 200
     assert [m.pk for m in response.context["cl"].result_list] == [ilker.pk]
+
+
+# --------------------------------------------------------------------------------------------
+# userNames and department names outside ASCII must match the way the constraints fold them.
+#
+# On SQLite the built-in LOWER() folds ASCII only, so on the default backend (``make run``,
+# ``make test``) "Émile" never equalled lower("Émile"): a person added by hand was not adopted
+# (409), a deleted person who returned became a second person (history not reattached), and
+# "ÉQUIPE" and "équipe" became two departments. organizations/apps.py installs a Unicode LOWER()
+# on each SQLite connection; the tests above cover the letters where Python's and
+# PostgreSQL's lowercase differ.
+# --------------------------------------------------------------------------------------------
+
+
+def test_it_adopts_a_person_added_by_hand_whose_user_name_is_not_ascii(org, scim):
+    create_member(org, by=Actor.command("tests"), user_name="Émile.Zola@acme.example")
+
+    response = scim.post("/Users", {"userName": "Émile.Zola@acme.example", "active": True})
+
+    assert response.status_code == 201, response.content
+    assert Member.objects.filter(organization=org).count() == 1
+
+
+def test_it_rehires_a_deleted_person_whose_user_name_is_not_ascii(org, scim):
+    first = scim.create({"userName": "Ørjan.Berg@acme.example", "active": True})
+    assert scim.delete(f"/Users/{first['id']}").status_code == 204
+
+    returned = scim.create({"userName": "Ørjan.Berg@acme.example", "active": True})
+
+    assert returned["id"] != first["id"]
+    assert Member.objects.filter(organization=org).count() == 1, "the returning person is a new record"
+
+
+def test_it_matches_a_non_ascii_department_in_any_case(org, scim):
+    scim.create({"userName": "a@acme.example", ENTERPRISE_USER: {"department": "ÉQUIPE"}})
+    scim.create({"userName": "b@acme.example", ENTERPRISE_USER: {"department": "équipe"}})
+
+    assert Department.objects.filter(organization=org).count() == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Turkish and Greek departments, locations and userNames provision like any other.
+#
+# The IdP sends "İnsan Kaynakları" for everyone in Human Resources; each POST after the first
+# used to answer 500 on PostgreSQL, because the department was looked up with Python's
+# lowercase ("i" + U+0307 for "İ") against PostgreSQL's ("i") and never found
+# (the first section has the letters where the two differ).
+# --------------------------------------------------------------------------------------------
+
+
+def _user(user_name: str, **extra: object) -> dict[str, object]:
+    return {"userName": user_name, "active": True, **extra}
+
+
+@pytest.mark.parametrize("name", ["İnsan Kaynakları", "ΤΜΗΜΑ ΠΩΛΗΣΕΙΣ"])
+def test_two_people_in_a_department_whose_name_python_lowercases_differently_both_provision(org, scim, name):
+    first = scim.post("/Users", _user("ayse@acme.example", **{ENTERPRISE_USER: {"department": name}}))
+    second = scim.post("/Users", _user("mehmet@acme.example", **{ENTERPRISE_USER: {"department": name}}))
+
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    assert second.json()[ENTERPRISE_USER]["department"] == name
+    department = Department.objects.get(organization=org)
+    assert set(Member.objects.filter(organization=org).values_list("department", flat=True)) == {department.pk}
+
+
+@pytest.mark.parametrize("name", ["İstanbul", "ΠΕΙΡΑΙΑΣ"])
+def test_two_people_at_a_location_whose_name_python_lowercases_differently_both_provision(org, scim, name):
+    address = [{"type": "work", "formatted": name}]
+    first = scim.post("/Users", _user("ayse@acme.example", addresses=address))
+    second = scim.post("/Users", _user("mehmet@acme.example", addresses=address))
+
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    location = Location.objects.get(organization=org)
+    assert set(Member.objects.filter(organization=org).values_list("location", flat=True)) == {location.pk}
+
+
+@pytest.mark.parametrize("sent", ["İlker.Demir@acme.example", "İLKER.DEMIR@ACME.EXAMPLE"])
+def test_a_person_added_by_hand_as_ilker_is_adopted_by_a_post_of_their_user_name(org, scim, sent):
+    ilker = create_member(org, by=Actor.command("tests"), user_name="İlker.Demir@acme.example")
+
+    response = scim.post("/Users", _user(sent))
+
+    assert response.status_code == 201, response.content
+    assert response.json()["id"] == str(ilker.scim_id)
+    ilker.refresh_from_db()
+    assert ilker.managed_by_idp and ilker.user_name == sent
+    assert Member.objects.filter(organization=org).count() == 1
+
+
+def test_a_user_name_with_a_dotted_capital_i_is_found_by_a_filter_in_another_case(org, scim):
+    created = scim.create(_user("İlker.Demir@acme.example"))
+
+    response = scim.get("/Users", {"filter": 'userName eq "İLKER.DEMIR@acme.example"'})
+
+    assert [r["id"] for r in response.json()["Resources"]] == [created["id"]]
+
+
+@pytest.mark.parametrize("op", ["sw", "co", "ew"])
+def test_a_partial_user_name_filter_matches_an_accented_letter_in_any_case(org, scim, op):
+    created = scim.create(_user("Émile.Zola@acme.example"))
+    part = {"sw": "émile", "co": "émile.zola", "ew": "émile.ZOLA@acme.example"}[op]
+
+    response = scim.get("/Users", {"filter": f'userName {op} "{part}"'})
+
+    assert [r["id"] for r in response.json()["Resources"]] == [created["id"]]

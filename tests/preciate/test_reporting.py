@@ -1,3 +1,5 @@
+"""Error reports (preciate/reporting.py) never show the bearer key."""
+
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
 

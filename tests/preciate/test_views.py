@@ -1,3 +1,5 @@
+"""/healthz (preciate/views.py): what the load balancer asks."""
+
 from unittest import mock
 
 from django.db.utils import OperationalError

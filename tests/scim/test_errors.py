@@ -1,4 +1,5 @@
-"""With the database out of reach, the IdP gets 503, Retry-After and a SCIM error body: a retry, not a failure.
+"""SCIM errors (scim/errors.py): with the database out of reach, the IdP gets 503, Retry-After and a SCIM
+error body: a retry, not a failure.
 
 The database driver is not our code: Django's cursor is made to fail the way a refused
 connection or PostgreSQL's statement_timeout does.

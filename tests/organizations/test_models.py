@@ -1,4 +1,4 @@
-"""A person's state is one concept: the badge, the directory's filter and Django admin's agree.
+"""Models (organizations/models.py). A person's state is one concept: the badge, the directory's filter and Django admin's agree.
 
 Three facts decide it (``Member``'s docstring); every combination of them is here once.
 """

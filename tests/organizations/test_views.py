@@ -1,4 +1,8 @@
-"""The people directory, a person's page, adding, editing, removing and restoring people."""
+"""The portal's pages (organizations/views.py): the people directory, a person's page, adding, editing,
+removing and restoring people; signing in; headcount reports."""
+
+import csv
+import io
 
 import pytest
 from django.test import Client
@@ -6,8 +10,9 @@ from django.urls import reverse
 
 from organizations import services
 from organizations.models import Event, Member, Organization
-from organizations.services import Actor, ProvisionedUser
-from tests.factories import DepartmentFactory, LocationFactory, MemberFactory
+from organizations.services import Actor, ProvisionedUser, remove_member
+from tests.conftest import ADMIN_PASSWORD
+from tests.factories import DepartmentFactory, LocationFactory, MemberFactory, UserFactory
 from tests.trail import entry, trail
 
 IDP = Actor.idp("Microsoft Entra ID")
@@ -526,3 +531,215 @@ def test_bulk_removal_sends_back_only_to_the_people_page(admin_client, ada):
 def test_bulk_removal_with_nothing_selected_says_so(admin_client):
     response = admin_client.post("/web/admin/people/remove", {}, follow=True)
     assert "Select the people to remove first." in names_on(response)
+
+
+# --------------------------------------------------------------------------------------------
+# Signing in to the admin portal, and who may stay signed in.
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_admin_signs_in_with_email_and_password_and_sees_their_organization(admin):
+    client = Client()
+    response = client.post("/web/login", {"username": "Alice.Admin@acme.example", "password": ADMIN_PASSWORD})
+    assert response.status_code == 302
+    home = client.get("/web/admin/")
+    assert home.status_code == 200
+    assert "Acme Corp" in home.content.decode()
+
+
+def test_home_counts_only_people_who_are_part_of_the_organization(admin_client, org, other_org):
+    MemberFactory(organization=org)
+    removed = MemberFactory(organization=org)
+    remove_member(removed, by=Actor.command("tests"))
+    MemberFactory(organization=org, idp_active=False)
+    MemberFactory.create_batch(3, organization=other_org)
+    response = admin_client.get("/web/admin/")
+    # The admin and one colleague.
+    assert '<p class="big-number" data-testid="people-count">2</p>' in response.content.decode()
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(db):
+    response = Client().get("/web/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/web/login")
+
+
+def test_a_wrong_password_is_refused_with_a_message(admin):
+    response = Client().post("/web/login", {"username": "alice.admin@acme.example", "password": "nope"})
+    assert response.status_code == 200
+    assert "correct" in response.content.decode().lower()
+
+
+def test_a_login_that_is_not_an_admin_of_an_organization_cannot_sign_in(org):
+    user = UserFactory(username="bob@acme.example")
+    MemberFactory(organization=org, user=user, is_admin=False, user_name="bob@acme.example")
+    response = Client().post("/web/login", {"username": "bob@acme.example", "password": ADMIN_PASSWORD})
+    assert response.status_code == 200
+    assert "not an admin" in response.content.decode()
+
+
+def test_a_removed_admin_is_signed_out_at_once(admin, admin_client):
+    assert admin_client.get("/web/admin/").status_code == 200
+    remove_member(admin, by=Actor.command("tests"))
+    response = admin_client.get("/web/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/web/login")
+    assert "_auth_user_id" not in admin_client.session
+
+
+def test_an_admin_deactivated_by_the_idp_is_signed_out(admin, admin_client):
+    admin.idp_active = False
+    admin.save()
+    assert admin_client.get("/web/admin/").status_code == 302
+
+
+def test_signing_out_needs_a_post_with_csrf(admin):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin.user)
+    assert client.post("/web/logout").status_code == 403
+
+
+def test_the_login_form_is_csrf_protected(admin):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/web/login", {"username": "alice.admin@acme.example", "password": ADMIN_PASSWORD})
+    assert response.status_code == 403
+
+
+# --------------------------------------------------------------------------------------------
+# Headcount reports: by department, by location, both, as charts, tables and CSV.
+# --------------------------------------------------------------------------------------------
+
+
+SETUP = Actor.command("tests")
+
+
+def person(organization: Organization, user_name: str, department: str = "", location: str = "", **extra) -> None:
+    services.create_member(
+        organization, by=SETUP, user_name=user_name, department=department, location=location, **extra
+    )
+
+
+@pytest.fixture
+def acme_people(org: Organization) -> None:
+    """Acme: 3 in Engineering (2 Lyon, 1 London), 1 in Sales (London), 1 with neither, and leavers."""
+    person(org, "ada@acme.example", "Engineering", "Lyon")
+    person(org, "grace@acme.example", "engineering", "Lyon")
+    person(org, "alan@acme.example", "Engineering", "London")
+    person(org, "kath@acme.example", "Sales", "London")
+    person(org, "nobody@acme.example")
+    removed = services.create_member(org, by=SETUP, user_name="gone@acme.example", department="Sales")
+    services.remove_member(removed, by=SETUP)
+    services.provision_member(
+        org, ProvisionedUser(user_name="left@acme.example", active=False, values={"department": "Sales"}), by=SETUP
+    )
+
+
+@pytest.fixture
+def globex_people(other_org: Organization) -> None:
+    for n in range(4):
+        person(other_org, f"g{n}@globex.example", "Globex Research", "Springfield")
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_it_counts_present_people_by_department_with_unassigned(admin_client, acme_people, globex_people):
+    response = admin_client.get("/web/admin/reports")
+    assert response.status_code == 200
+    by_department = {row.label: row.count for row in response.context["by_department"]}
+    # The admin (Alice) and nobody@ have no department.
+    assert by_department == {"Engineering": 3, "Sales": 1, "Unassigned": 2}
+    assert response.context["total"] == 6
+
+
+def test_it_counts_present_people_by_location(admin_client, acme_people, globex_people):
+    by_location = {row.label: row.count for row in admin_client.get("/web/admin/reports").context["by_location"]}
+    assert by_location == {"Lyon": 2, "London": 2, "Unassigned": 2}
+
+
+def test_it_crosses_department_and_location(admin_client, acme_people):
+    crosstab = admin_client.get("/web/admin/reports").context["crosstab"]
+    columns = [label for _, label in crosstab["columns"]]
+    assert columns == ["London", "Lyon", "Unassigned"]
+    cells = {row["label"]: [value for _, value in row["values"]] for row in crosstab["rows"]}
+    assert cells == {"Engineering": [1, 2, 0], "Sales": [1, 0, 0], "Unassigned": [0, 0, 2]}
+    assert crosstab["column_totals"] == [2, 2, 2] and crosstab["total"] == 6
+
+
+def test_another_organizations_people_never_show_in_reports(admin_client, acme_people, globex_people):
+    html = admin_client.get("/web/admin/reports").content.decode()
+    assert "Globex Research" not in html and "Springfield" not in html
+
+
+def test_charts_are_inline_svg_drawn_on_the_server(admin_client, acme_people):
+    html = admin_client.get("/web/admin/reports").content.decode()
+    assert html.count('<svg class="chart hbar"') == 2
+    assert "<script" not in html
+    assert "Engineering: 3" in html  # each bar's tooltip
+
+
+def test_rows_link_to_the_people_they_count(admin_client, org, acme_people):
+    engineering = org.departments.get(name="Engineering")
+    html = admin_client.get("/web/admin/reports").content.decode()
+    assert f"/web/admin/people?department={engineering.pk}&amp;state=active" in html
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_reports_cost_the_same_queries_for_5_or_50_people(org, admin_client, django_assert_max_num_queries, size):
+    for n in range(size):
+        person(org, f"p{n}@acme.example", f"D{n % 4}", f"L{n % 3}")
+    with django_assert_max_num_queries(6):
+        assert admin_client.get("/web/admin/reports").status_code == 200
+    # One grouped count over the ids plus the department and location names.
+    with django_assert_max_num_queries(6):
+        assert admin_client.get("/web/admin/reports.csv?by=department_location").status_code == 200
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+
+def test_csv_by_department_is_an_attachment_with_one_row_per_department(admin_client, acme_people, globex_people):
+    response = admin_client.get("/web/admin/reports.csv", {"by": "department"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="acme-headcount-by-department-')
+    assert csv_rows(response) == [
+        ["department", "headcount"],
+        ["Engineering", "3"],
+        ["Unassigned", "2"],
+        ["Sales", "1"],
+    ]
+
+
+def test_csv_by_location(admin_client, acme_people, globex_people):
+    rows = csv_rows(admin_client.get("/web/admin/reports.csv", {"by": "location"}))
+    assert rows[0] == ["location", "headcount"]
+    assert sorted(rows[1:]) == [["London", "2"], ["Lyon", "2"], ["Unassigned", "2"]]
+
+
+def test_csv_by_department_and_location(admin_client, acme_people, globex_people):
+    response = admin_client.get("/web/admin/reports.csv", {"by": "department_location"})
+    assert 'filename="acme-headcount-by-department-location-' in response["Content-Disposition"]
+    assert csv_rows(response) == [
+        ["department", "location", "headcount"],
+        ["Engineering", "London", "1"],
+        ["Engineering", "Lyon", "2"],
+        ["Sales", "London", "1"],
+        ["Unassigned", "Unassigned", "2"],
+    ]
+
+
+def test_csv_defaults_to_departments_and_refuses_an_unknown_grouping(admin_client, acme_people):
+    assert csv_rows(admin_client.get("/web/admin/reports.csv"))[0] == ["department", "headcount"]
+    assert admin_client.get("/web/admin/reports.csv", {"by": "salary"}).status_code == 400
+
+
+def test_csv_never_contains_another_organizations_people(other_admin_client, acme_people, globex_people):
+    rows = csv_rows(other_admin_client.get("/web/admin/reports.csv", {"by": "department_location"}))
+    assert rows[1:] == [["Globex Research", "Springfield", "4"], ["Unassigned", "Unassigned", "1"]]
+
+
+def test_csv_keeps_a_department_named_like_a_formula_from_running_in_a_spreadsheet(org, admin_client):
+    person(org, "eve@acme.example", '=HYPERLINK("http://evil.example")')
+    rows = csv_rows(admin_client.get("/web/admin/reports.csv"))
+    assert ['\'=HYPERLINK("http://evil.example")', "1"] in rows
