@@ -4,8 +4,10 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
+INTEROP_VENV ?= .venv-interop
+INTEROP_STAMP = $(INTEROP_VENV)/.installed-$(shell cat requirements-interop.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint fmt check migrations-check install fuzz bench
+.PHONY: run test lint fmt check migrations-check install fuzz bench interop
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,3 +48,15 @@ fuzz: $(STAMP)
 # view (docs/performance.md); e.g. BENCH_ARGS="--users 2000 --clients 8,16,32".
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# scim2-tester and scim-sanity against a throwaway server: runserver on SQLite, and with
+# DATABASE_URL=postgres://… gunicorn on a throwaway PostgreSQL database too (docs/interop.md).
+# The tools live in their own venv so the app's requirements stay clean.
+$(INTEROP_STAMP): requirements-interop.txt
+	test -x $(INTEROP_VENV)/bin/python || $(PYTHON) -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/python -m pip install --quiet -r requirements-interop.txt
+	rm -f $(INTEROP_VENV)/.installed-*
+	touch $(INTEROP_STAMP)
+
+interop: $(STAMP) $(INTEROP_STAMP)
+	$(BIN)/python interop/run.py

@@ -47,6 +47,8 @@ class Attribute:
     returned: str = "default"
     uniqueness: str = "none"
     reference_types: tuple[str, ...] = ()
+    canonical_values: tuple[str, ...] = ()
+    description: str = ""
     discovered: bool = True  # listed in /Schemas
     field: str | None = None
     filter: str | None = None
@@ -78,32 +80,68 @@ def _sub(name: str, type_: str = "string", **extra: Any) -> Attribute:
     return Attribute(name, type_, **extra)
 
 
-_PLURAL = (_sub("value"), _sub("display", discovered=False), _sub("type"), _sub("primary", "boolean"))
+def _plural(name: str, *, types: tuple[str, ...] = (), value: Attribute | None = None, **extra: Any) -> Attribute:
+    """A multi-valued attribute of value, display, type and primary (RFC 7643 §2.4), kept as sent."""
+    subs = (
+        value or _sub("value"),
+        _sub("display"),
+        _sub("type", canonical_values=types),
+        _sub("primary", "boolean"),
+    )
+    return Attribute(name, "complex", multi_valued=True, sub_attributes=subs, **extra)
 
 
-def _plural(name: str, **extra: Any) -> Attribute:
-    return Attribute(name, "complex", multi_valued=True, sub_attributes=_PLURAL, **extra)
-
-
+# The core User of RFC 7643 §4.1, in the order of its schema representation (§8.7.1): every
+# attribute with the RFC's type, mutability, returned, uniqueness, caseExact and
+# canonicalValues. What has no field of its own is stored and returned as sent
+# (docs/protocol.md#round-trip), so listing it is true.
 USER: tuple[Attribute, ...] = (
-    Attribute("userName", required=True, uniqueness="server", field="user_name", filter="text", sort_field="user_name"),
+    Attribute(
+        "userName",
+        required=True,
+        uniqueness="server",
+        field="user_name",
+        filter="text",
+        sort_field="user_name",
+        description="Unique identifier for the User within the organization (Entra maps userPrincipalName). "
+        "Required: it can be replaced, never removed.",
+    ),
     Attribute("externalId", case_exact=True, field="external_id", filter="text", sort_field="external_id"),
     Attribute(
         "name",
         "complex",
         sub_attributes=(
             _sub("formatted"),
-            _sub("givenName", field="given_name", filter="text", sort_field="given_name"),
             _sub("familyName", field="family_name", filter="text", sort_field="family_name"),
+            _sub("givenName", field="given_name", filter="text", sort_field="given_name"),
             _sub("middleName"),
-            _sub("honorificPrefix", discovered=False),
-            _sub("honorificSuffix", discovered=False),
+            _sub("honorificPrefix"),
+            _sub("honorificSuffix"),
         ),
     ),
     Attribute("displayName", field="display_name", filter="text", sort_field="display_name"),
+    Attribute("nickName"),
+    Attribute("profileUrl", "reference", reference_types=("external",)),
     Attribute("title", field="title", filter="text", sort_field="title"),
+    Attribute("userType"),
     Attribute("preferredLanguage"),
-    Attribute("active", "boolean", field="idp_active", filter="bool"),
+    Attribute("locale"),
+    Attribute("timezone"),
+    # Required here although RFC 7643 §4.1.1 leaves it optional: a leaver must never come
+    # back because an attribute was removed, and RFC 7644 §3.5.2.2 answers removing a
+    # required attribute with 400 mutability (docs/protocol.md#active-is-required).
+    Attribute(
+        "active",
+        "boolean",
+        required=True,
+        field="idp_active",
+        filter="bool",
+        description="The person's administrative status: false removes them from the organization (kept, "
+        "restorable). It cannot be removed; send false to deactivate a leaver. A User created without it "
+        "is active.",
+    ),
+    # Okta PATCHes passwords; Preciate signs people in through SSO and never keeps one.
+    Attribute("password", mutability="writeOnly", returned="never"),
     Attribute(
         "emails",
         "complex",
@@ -112,39 +150,58 @@ USER: tuple[Attribute, ...] = (
             # Member.email is the work email the product uses; every email the IdP sent is a
             # MemberEmail row, which filters search element by element.
             _sub("value", field="email", filter="text", filter_field="value", element="emails", sort_field="email"),
-            _sub("display", discovered=False),
-            _sub("type", filter="text", filter_field="type", element="emails"),
+            _sub("display"),
+            _sub(
+                "type",
+                canonical_values=("work", "home", "other"),
+                filter="text",
+                filter_field="type",
+                element="emails",
+            ),
             _sub("primary", "boolean", filter="bool", filter_field="primary", element="emails"),
         ),
     ),
-    _plural("phoneNumbers"),
+    _plural("phoneNumbers", types=("work", "home", "mobile", "fax", "pager", "other")),
+    _plural("ims", types=("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
+    _plural(
+        "photos",
+        types=("photo", "thumbnail"),
+        value=_sub("value", "reference", reference_types=("external",)),
+    ),
     Attribute(
         "addresses",
         "complex",
         multi_valued=True,
         field="location",
         sub_attributes=(
-            _sub("type"),
             _sub("formatted"),
             _sub("streetAddress"),
             _sub("locality"),
             _sub("region"),
             _sub("postalCode"),
             _sub("country"),
+            _sub("type", canonical_values=("work", "home", "other")),
             _sub("primary", "boolean"),
         ),
     ),
-    *(Attribute(name, discovered=False) for name in ("nickName", "profileUrl", "userType", "locale", "timezone")),
-    *(_plural(name, discovered=False) for name in ("ims", "photos", "entitlements", "roles", "x509Certificates")),
-    # Kept as sent: Preciate provisions no groups, so nothing here computes them (RFC 7643 §4.1.2
-    # makes them read-only on servers that do).
+    # Computed by the server from group membership (RFC 7643 §4.1.2), so read-only: nothing
+    # sent for it is stored, and until Preciate serves Groups it is returned for nobody
+    # (docs/protocol.md#groups-read-only).
     Attribute(
         "groups",
         "complex",
         multi_valued=True,
-        discovered=False,
-        sub_attributes=(_sub("value"), _sub("$ref", "reference"), _sub("display"), _sub("type")),
+        mutability="readOnly",
+        sub_attributes=(
+            _sub("value", mutability="readOnly"),
+            _sub("$ref", "reference", reference_types=("User", "Group"), mutability="readOnly"),
+            _sub("display", mutability="readOnly"),
+            _sub("type", canonical_values=("direct", "indirect"), mutability="readOnly"),
+        ),
     ),
+    _plural("entitlements"),
+    _plural("roles"),
+    _plural("x509Certificates", value=_sub("value", "binary", case_exact=True)),
     # Server-assigned (RFC 7643 §3.1): never patched, never stored.
     Attribute(
         "id",
@@ -167,8 +224,6 @@ USER: tuple[Attribute, ...] = (
         ),
     ),
     Attribute("schemas", mutability="readOnly", returned="always", discovered=False),
-    # Okta PATCHes passwords; Preciate signs people in through SSO and never keeps one.
-    Attribute("password", mutability="writeOnly", returned="never", discovered=False),
 )
 
 ENTERPRISE: tuple[Attribute, ...] = (
@@ -238,8 +293,12 @@ def describe(a: Attribute) -> dict[str, Any]:
         "returned": a.returned,
         "uniqueness": a.uniqueness,
     }
-    if a.type != "string":
-        del described["caseExact"]
+    if a.type not in ("string", "reference", "binary"):
+        del described["caseExact"]  # RFC 7643 §7: for string and reference attributes
+    if a.description:
+        described["description"] = a.description
+    if a.canonical_values:
+        described["canonicalValues"] = list(a.canonical_values)
     if a.sub_attributes:
         described["subAttributes"] = [describe(s) for s in a.sub_attributes if s.discovered]
     if a.reference_types:

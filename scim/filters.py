@@ -344,6 +344,11 @@ def _resolve(uri: str | None, parts: list[str], as_sent: str) -> _Attribute:
     for schema in schemas:
         if (schema, key) in _FILTERABLE_BY_NAME:
             return _FILTERABLE_BY_NAME[schema, key]
+    if any(attributes.attribute(schema, name) is not None for schema in schemas):
+        # Listed in /Schemas and kept as sent, but with no column of its own to search.
+        raise FilterError(
+            f'Preciate stores "{as_sent}" as sent but cannot filter on it; filterable attributes are {_FILTERABLE}.'
+        )
     raise unknown
 
 

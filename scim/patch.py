@@ -313,6 +313,10 @@ def _targeted(
         if from_pathless and op != "remove":
             return [Operation(op, path, value, has_value, index, from_pathless=True)]
         raise _error("mutability", index, f'"{path.text}" is read-only and cannot be patched.')
+    if op == "remove" and known is not None and known.required and path.sub_attribute is None:
+        # RFC 7644 §3.5.2.2: removing a required attribute is a mutability error; silently
+        # keeping it would tell the IdP a leaver's "remove active" worked (docs/protocol.md#active-is-required).
+        raise _error("mutability", index, _REQUIRED_REMOVE.get(known.name, f'"{path.text}" is required.'))
 
     if op != "remove" or (has_value and value is not None):
         value = _normalise_value(path, known, value, index)
@@ -322,6 +326,13 @@ def _targeted(
             return [Operation("remove", path, index=index)]
         return [Operation(op, path, value, has_value and value is not None, index, from_pathless)]
     return [Operation(op, path, value, has_value, index, from_pathless)]
+
+
+_REQUIRED_REMOVE = {
+    "active": '"active" is required and cannot be removed; to deactivate a leaver send '
+    '{"op": "replace", "path": "active", "value": false}.',
+    "userName": '"userName" is required and cannot be removed; replace it with the new userName instead.',
+}
 
 
 def _normalise_value(path: Path, known: Attribute | None, value: Any, index: int) -> Any:
@@ -589,14 +600,30 @@ def _apply_attribute(holder: dict[str, Any], key: str, known: Attribute | None, 
         return
     if multi:
         merged = _as_list(current) if op.op == "add" else []
+        by_value: dict[str, list[int]] = {}
+        for i, element in enumerate(merged):
+            if (found := _value_key(element)) is not None:
+                by_value.setdefault(found, []).append(i)
         touched = []
         for item in value if isinstance(value, list) else [value]:
-            if item in merged:  # Entra re-sends adds; an identical value is not added twice
-                touched.append(merged[merged.index(item)])
-            else:
+            at = _existing_value(merged, item, by_value)
+            if at is None:
+                if (found := _value_key(item)) is not None:
+                    by_value.setdefault(found, []).append(len(merged))
                 merged.append(item)
                 touched.append(item)
                 _check_values(key, merged, op)  # before the next look-up scans a longer list
+            else:
+                # RFC 7644 §3.5.2.1: "If the target location already contains the value
+                # specified, no changes SHOULD be made"; sub-attributes it adds (primary,
+                # display) update that value instead of duplicating it.
+                if isinstance(item, dict) and isinstance(merged[at], dict):
+                    element = dict(merged[at])
+                    for sub, sub_value in item.items():
+                        element[_key(element, sub, None)] = sub_value
+                    merged[at] = element
+                if isinstance(item, dict) and item.get("primary") is True:
+                    touched.append(merged[at])  # only what this add makes primary wins (RFC 7643 §2.4)
         _one_primary(merged, touched)
         _store(holder, key, merged)
         return
@@ -707,6 +734,40 @@ def _apply_filtered(holder: dict[str, Any], key: str, known: Attribute | None, o
         _store(holder, key, kept[0] if kept else {})
     else:
         _store(holder, key, kept)
+
+
+def _value_key(element: Any) -> str | None:
+    """What identifies a value of a multi-valued attribute: its "value", case-folded (None: it has none)."""
+    if not isinstance(element, dict):
+        return None
+    name = _find(element, "value")
+    if name is None:
+        return None
+    value = element[name]
+    return value.casefold() if isinstance(value, str) else repr(value)
+
+
+def _existing_value(elements: list[Any], item: Any, by_value: dict[str, list[int]]) -> int | None:
+    """Where ``elements`` already holds ``item``: equal, or the same value (and type, when both have one).
+
+    Values and types compare case-insensitively, like a remove-with-value (emails' value and
+    type are caseExact false, RFC 7643 §4.1.2). ``by_value`` indexes ``elements`` by
+    ``_value_key``, so a large add stays linear.
+    """
+    key = _value_key(item)
+    if key is None:
+        return elements.index(item) if item in elements else None
+    candidates = by_value.get(key, [])
+    for i in candidates:
+        if elements[i] == item:
+            return i
+    item_type = _find(item, "type")
+    for i in candidates:
+        element = elements[i]
+        element_type = _find(element, "type")
+        if item_type is None or element_type is None or _same(element[element_type], item[item_type]):
+            return i
+    return None
 
 
 def _check_values(key: str, elements: list[Any], op: Operation) -> None:

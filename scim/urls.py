@@ -15,5 +15,6 @@ urlpatterns = [
     re_path(r"^scim/ResourceTypes/(?P<name>[^/]+)/?$", views.ResourceTypeDetail.as_view(), name="scim-resource-type"),
     re_path(r"^scim/Schemas/?$", views.SchemaList.as_view(), name="scim-schemas"),
     re_path(r"^scim/Schemas/(?P<urn>[^/]+)/?$", views.SchemaDetail.as_view(), name="scim-schema"),
+    re_path(r"^scim/\.search/?$", views.RootSearch.as_view(), name="scim-search"),
     re_path(r"^scim(?:/.*)?$", views.NotFound.as_view(), name="scim-not-found"),
 ]

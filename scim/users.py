@@ -130,19 +130,16 @@ def _manager(manager: Member, sent: Any, *, base_url: str, described: bool) -> d
 
     What was sent is echoed while its value still names the linked manager (Okta compares
     what it reads back with what it sent); otherwise, or for a manager an admin linked, our
-    id. ``described`` adds our $ref and the manager's current name where none was sent
-    (docs/protocol.md#manager-references).
+    id. ``described`` adds our $ref where none was sent (docs/protocol.md#manager-references).
     """
     sent = sent if isinstance(sent, dict) and isinstance(sent.get("value"), str) else {}
     if not sent or not names_member(manager, sent["value"]):
         sent = {"value": str(manager.scim_id)}
     if not described:
         return sent
-    return {
-        "value": sent["value"],
-        "$ref": sent.get("$ref") or f"{base_url}/Users/{manager.scim_id}",
-        "displayName": sent.get("displayName") or manager.full_name or manager.user_name,
-    }
+    # A displayName only when one was sent: clients compare what they read back with what
+    # they sent, and scim2-tester fails a manager that gains one (docs/interop.md).
+    return {**sent, "$ref": sent.get("$ref") or f"{base_url}/Users/{manager.scim_id}"}
 
 
 def _has_text(value: Any) -> bool:
@@ -152,17 +149,18 @@ def _has_text(value: Any) -> bool:
 def to_resource(member: Member, *, base_url: str, described: bool = True) -> dict[str, Any]:
     """The SCIM User for a member (expects department, location and manager selected).
 
-    ``described=False`` leaves out what Preciate adds to the manager (its $ref and name):
+    ``described=False`` leaves out what Preciate adds to the manager (its $ref):
     the resource a PATCH applies to, so that only what the IdP sent is stored.
     Shares nested values with ``member.scim_data``: read it, never change it in place.
     """
     source = member.scim_data if member.managed_by_idp else _hand_added_resource(member)
     # An extension emptied by clears is no extension at all; an empty name is no name
-    # (Okta's SPEC tests read name from the first user listed).
+    # (Okta's SPEC tests read name from the first user listed); groups are the server's to
+    # compute (read-only), so what an IdP stored in them before they were is not returned.
     data = {
         k: v
         for k, v in source.items()
-        if not (k.lower().startswith("urn:") and v == {}) and not (k == "name" and not _has_text(v))
+        if not (k.lower().startswith("urn:") and v == {}) and not (k == "name" and not _has_text(v)) and k != "groups"
     }
     manager = member.manager if member.manager_id is not None else None
     if manager is not None and manager.scim_deleted_at is None:

@@ -33,6 +33,7 @@ from organizations.models import Member, MemberQuerySet, Organization
 from organizations.services import Actor, delete_scim_member, provision_member, record_event
 from preciate.limits import client_address
 from scim import schemas
+from scim.attributes import PathError, parse_path
 from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization, organization_of, rejected_key
 from scim.errors import ScimError, scim_exception_handler
 from scim.filters import FilterError, filter_to_q, sort_field
@@ -271,6 +272,13 @@ def _int_param(params: Mapping[str, Any], name: str, default: int) -> int:
     raise ScimError(400, f"{name} must be an integer, not {shown}.", "invalidValue")
 
 
+def _paging(params: Mapping[str, Any]) -> tuple[int, int]:
+    """``startIndex`` (1-based, at least 1) and ``count`` (0 to MAX_RESULTS), clamped as RFC 7644 §3.4.2.4 says."""
+    start_index = max(_int_param(params, "startIndex", 1), 1)
+    count = min(max(_int_param(params, "count", schemas.DEFAULT_COUNT), 0), schemas.MAX_RESULTS)
+    return start_index, count
+
+
 # Each name is looked for in every resource of a page: bounded, like filters and PATCH.
 MAX_ATTRIBUTE_NAMES = 100
 
@@ -288,55 +296,143 @@ def _attribute_set(params: Mapping[str, Any], name: str) -> set[str]:
     return names
 
 
+def _projected_path(text: str) -> tuple[str | None, str | None, str | None] | None:
+    """(extension key or None, attribute, sub-attribute) an ``attributes`` name points at; None if it names nothing."""
+    try:
+        path = parse_path(text, object_value=True)
+    except PathError:
+        return None  # names no attribute, so selects none (RFC 7644 §3.4.2.5 defines no error)
+    if path.value_filter is not None:
+        return None
+    return path.schema, path.attribute, path.sub_attribute
+
+
+def _find_key(container: Mapping[str, Any], name: str) -> str | None:
+    return next((k for k in container if k.lower() == name.lower()), None)
+
+
+def _only_subs(value: Any, subs: set[str]) -> Any:
+    """``value`` cut down to the sub-attributes ``subs`` (lowered): of the object, or of each object of a list."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k.lower() in subs} or None
+    if isinstance(value, list):
+        return [kept for item in value if (kept := _only_subs(item, subs))] or None
+    return None
+
+
+def _without_sub(value: Any, sub: str) -> Any:
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k.lower() != sub.lower()}
+    if isinstance(value, list):
+        return [_without_sub(item, sub) for item in value]
+    return value
+
+
+def _locate(resource: dict[str, Any], text: str) -> tuple[str | None, str | None, str | None] | None:
+    """(extension key or None, attribute key or None, sub-attribute) of ``resource`` that a name selects; None: nothing."""
+    located = _projected_path(text)
+    if located is None:
+        return None
+    schema, name, sub = located
+    holder_key = _find_key(resource, schema) if schema is not None else None
+    if schema is not None and holder_key is None:
+        return None
+    if name is None:
+        return holder_key, None, None
+    holder = resource if holder_key is None else resource[holder_key]
+    key = _find_key(holder, name) if isinstance(holder, dict) else None
+    return None if key is None else (holder_key, key, sub)
+
+
 def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str]) -> dict[str, Any]:
-    """Apply ``attributes``/``excludedAttributes`` (RFC 7644 §3.4.2.5); id and schemas always stay."""
+    """Apply ``attributes``/``excludedAttributes`` (RFC 7644 §3.4.2.5); id and schemas (returned always) stay.
 
-    def key_of(path: str) -> tuple[str, str | None]:
-        lowered = path.lower()
-        whole = next((k for k in resource if k.lower().startswith("urn:") and k.lower() == lowered), None)
-        if whole is not None:
-            return whole, None
-        if lowered.startswith(schemas.ENTERPRISE_USER.lower() + ":"):
-            return schemas.ENTERPRISE_USER, path[len(schemas.ENTERPRISE_USER) + 1 :]
-        if lowered.startswith(schemas.CORE_USER.lower() + ":"):
-            path = path[len(schemas.CORE_USER) + 1 :]
-        head, _, sub = path.partition(".")
-        return head, sub or None
-
-    def find(container: dict[str, Any], name: str) -> str | None:
-        return next((k for k in container if k.lower() == name.lower()), None)
-
+    Names are attribute paths in any case, with or without their schema URN; a sub-attribute
+    of a multi-valued attribute (``emails.value``) selects it in every value.
+    """
     if attributes:
-        kept: dict[str, Any] = {"schemas": resource["schemas"], "id": resource["id"]}
-        for path in attributes:
-            head, sub = key_of(path)
-            key = find(resource, head)
-            if key is None:
+        # (extension key or None, attribute key) → the sub-attributes asked for, or None: all of it.
+        wanted: dict[tuple[str | None, str | None], set[str] | None] = {}
+        for text in attributes:
+            located = _locate(resource, text)
+            if located is None:
                 continue
-            if sub is None or not isinstance(resource[key], dict):
-                kept[key] = resource[key]
+            holder_key, key, sub = located
+            if sub is None or wanted.get((holder_key, key), set()) is None:
+                wanted[holder_key, key] = None
             else:
-                sub_key = find(resource[key], sub.split(".")[0])
-                if sub_key is not None:
-                    kept.setdefault(key, {})[sub_key] = resource[key][sub_key]
+                subs = wanted.setdefault((holder_key, key), set())
+                assert subs is not None
+                subs.add(sub.lower())
+        kept: dict[str, Any] = {"schemas": resource["schemas"], "id": resource["id"]}
+        for (holder_key, key), subs in wanted.items():
+            holder = resource if holder_key is None else resource[holder_key]
+            if key is None:
+                kept[holder_key or ""] = holder
+                continue
+            value = holder[key] if subs is None else _only_subs(holder[key], subs)
+            target = kept if holder_key is None else kept.setdefault(holder_key, {})
+            if value is not None and isinstance(target, dict):
+                target[key] = value
         return kept
     if excluded:
         result = dict(resource)
-        for path in excluded:
-            head, sub = key_of(path)
-            key = find(result, head)
-            if key is None or key in ("id", "schemas"):
+        for text in excluded:
+            located = _locate(result, text)
+            if located is None:
                 continue
+            holder_key, key, sub = located
+            if key is None:
+                result.pop(holder_key or "", None)
+                continue
+            if holder_key is None and key in ("id", "schemas"):
+                continue
+            holder = dict(result if holder_key is None else result[holder_key])
             if sub is None:
-                del result[key]
-            elif isinstance(result[key], dict):
-                inner = dict(result[key])
-                sub_key = find(inner, sub)
-                if sub_key is not None:
-                    del inner[sub_key]
-                result[key] = inner
+                del holder[key]
+            else:
+                holder[key] = _without_sub(holder[key], sub)
+            if holder_key is None:
+                result = holder
+            else:
+                result[holder_key] = holder
         return result
     return resource
+
+
+def search_users(
+    view: ScimView, organization: Organization, params: Mapping[str, Any], offset: int, count: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many users match ``params``' filter, and the resources of ``count`` of them from ``offset``."""
+    query = view.member_query(organization)
+    expression = str(params.get("filter") or "").strip()
+    if expression:
+        query = query.filter(filter_to_q(expression))
+    sort_by = params.get("sortBy")
+    try:
+        order = sort_field(str(sort_by)) if sort_by else "id"
+    except FilterError as exc:
+        raise ScimError(400, f"sortBy {sort_by!r} is not a sortable attribute. {exc.detail}", "invalidValue") from None
+    if str(params.get("sortOrder") or "ascending").lower() == "descending":
+        order = f"-{order}"
+    query = query.order_by(order, "id")
+
+    members: list[Member] = []
+    if offset == 0 and count:
+        # The first page in one statement: Entra's look-ups find one person or none, and a
+        # page that is not full is the whole result, so it needs no COUNT.
+        members = list(query[:count])
+        total = len(members) if len(members) < count else query.count()
+    else:
+        total = query.count()
+        if count and offset < total:
+            # Walk the offset over ids only, then load the page's rows: skipping 250k joined
+            # rows took 2 s for the last page at 300k people (docs/performance.md).
+            page = list(query.values_list("pk", flat=True)[offset : offset + count])
+            by_pk = {m.pk: m for m in query.filter(pk__in=page)}
+            members = [by_pk[pk] for pk in page if pk in by_pk]
+    base_url = view.base_url()
+    return total, [to_resource(m, base_url=base_url) for m in members]
 
 
 class UserList(ScimView):
@@ -345,41 +441,11 @@ class UserList(ScimView):
 
     def list_users(self, organization: Organization, params: Mapping[str, Any]) -> Response:
         """Query the organization's users (RFC 7644 §3.4.2): filter, sort, page, project."""
-        query = self.member_query(organization)
-        expression = str(params.get("filter") or "").strip()
-        if expression:
-            query = query.filter(filter_to_q(expression))
-        sort_by = params.get("sortBy")
-        try:
-            order = sort_field(str(sort_by)) if sort_by else "id"
-        except FilterError:
-            raise ScimError(400, f"sortBy {sort_by!r} is not a sortable attribute.", "invalidValue") from None
-        if str(params.get("sortOrder") or "ascending").lower() == "descending":
-            order = f"-{order}"
-        query = query.order_by(order, "id")
-
-        start_index = max(_int_param(params, "startIndex", 1), 1)
-        count = min(max(_int_param(params, "count", schemas.DEFAULT_COUNT), 0), schemas.MAX_RESULTS)
-        members: list[Member] = []
-        if start_index == 1 and count:
-            # The first page in one statement: Entra's look-ups find one person or none, and a
-            # page that is not full is the whole result, so it needs no COUNT.
-            members = list(query[:count])
-            total = len(members) if len(members) < count else query.count()
-        else:
-            total = query.count()
-            if count and start_index <= total:
-                # Walk the offset over ids only, then load the page's rows: skipping 250k joined
-                # rows took 2 s for the last page at 300k people (docs/performance.md).
-                page = list(query.values_list("pk", flat=True)[start_index - 1 : start_index - 1 + count])
-                by_pk = {m.pk: m for m in query.filter(pk__in=page)}
-                members = [by_pk[pk] for pk in page if pk in by_pk]
+        start_index, count = _paging(params)
+        total, resources = search_users(self, organization, params, start_index - 1, count)
         attributes = _attribute_set(params, "attributes")
         excluded = _attribute_set(params, "excludedAttributes")
-        base_url = self.base_url()
-        resources = [
-            project(to_resource(m, base_url=base_url), attributes=attributes, excluded=excluded) for m in members
-        ]
+        resources = [project(r, attributes=attributes, excluded=excluded) for r in resources]
         return Response(schemas.list_response(resources, total=total, start_index=start_index))
 
     def post(self, request: Request) -> Response:
@@ -404,6 +470,48 @@ class UserSearch(UserList):
         if not isinstance(request.data, dict):
             raise ScimError(400, "The search request must be a JSON object (a SearchRequest).", "invalidSyntax")
         return self.list_users(organization_of(request), request.data)
+
+
+# The resource types a search at the service root covers, in the order their results are
+# listed (RFC 7644 §3.4.3). Each takes the view, the organization, the SearchRequest and a
+# 0-based offset and count into its own matches, and answers (how many match, that page).
+# Groups join here when Preciate serves them.
+RootSearchSource = Callable[[ScimView, Organization, Mapping[str, Any], int, int], tuple[int, list[dict[str, Any]]]]
+ROOT_SEARCH: dict[str, RootSearchSource] = {"User": search_users}
+
+
+class RootSearch(ScimView):
+    """POST /.search (RFC 7644 §3.4.3): one SearchRequest across every resource type in ROOT_SEARCH.
+
+    Filters, paging, sortBy and attributes mean what they mean on /Users/.search; paging runs
+    over the types' results one after the other.
+    """
+
+    def get(self, request: Request) -> Response:
+        raise ScimError(405, "Use POST for /.search with a SearchRequest body, or GET /Users with query parameters.")
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if not isinstance(body, dict):
+            raise ScimError(400, "The search request must be a JSON object (a SearchRequest).", "invalidSyntax")
+        declared = body.get("schemas")
+        if declared is not None and (
+            not isinstance(declared, list) or schemas.SEARCH_REQUEST.lower() not in [str(s).lower() for s in declared]
+        ):
+            raise ScimError(
+                400, f'A search at the service root needs "schemas": ["{schemas.SEARCH_REQUEST}"].', "invalidSyntax"
+            )
+        start_index, count = _paging(body)
+        attributes = _attribute_set(body, "attributes")
+        excluded = _attribute_set(body, "excludedAttributes")
+        organization = organization_of(request)
+        offset, total = start_index - 1, 0
+        resources: list[dict[str, Any]] = []
+        for search in ROOT_SEARCH.values():
+            found, page = search(self, organization, body, max(offset - total, 0), count - len(resources))
+            total += found
+            resources += [project(r, attributes=attributes, excluded=excluded) for r in page]
+        return Response(schemas.list_response(resources, total=total, start_index=start_index))
 
 
 class UserDetail(ScimView):

@@ -369,8 +369,8 @@ def test_eq_null_means_no_value(org, people):
 
 def test_unknown_attribute_is_an_error_that_lists_the_filterable_ones(db):
     with pytest.raises(FilterError) as error:
-        filter_to_q('nickName eq "Babs"')
-    assert 'Unknown attribute "nickName"' in error.value.detail
+        filter_to_q('favouriteColour eq "Teal"')
+    assert 'Unknown attribute "favouriteColour"' in error.value.detail
     assert "userName" in error.value.detail
 
 
