@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from organizations import services
-from organizations.models import Department, Event, Location, Member, MemberQuerySet, Organization
+from organizations.models import Department, Event, Location, Member, MemberQuerySet, Organization, Team
 
 
 def support_actor(request: HttpRequest) -> services.Actor:
@@ -212,6 +212,54 @@ class MemberAdmin(BigTableAdmin):
                 services.restore_member(member, by=actor)
                 count += 1
         self.message_user(request, f"Restored {count} people.", messages.SUCCESS)
+
+
+ACTIVE_MEMBERS_SHOWN = 25
+
+
+@admin.register(Team)
+class TeamAdmin(BigTableAdmin):
+    """Teams are read-only for support: the IdP and the customer's admins change them, audited."""
+
+    list_display = ["name", "organization", "managed_by_idp", "retired_at", "created_at"]
+    list_filter = ["organization", "managed_by_idp", ("retired_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["name", "=external_id"]
+    ordering = ["-id"]
+    readonly_fields = (
+        "organization",
+        "name",
+        "scim_id",
+        "external_id",
+        "managed_by_idp",
+        "retired_at",
+        "active_members",
+        "scim_data",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Team | None = None) -> bool:
+        # A save here would bypass organizations/teams.py: no event, and the IdP's group and
+        # the team would drift apart.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Team | None = None) -> bool:
+        # A team is retired with its history, never erased.
+        return False
+
+    @admin.display(description="Active members")
+    def active_members(self, obj: Team) -> str:
+        # Bounded whatever the team's size: one count and the first few names.
+        present = Member.objects.filter(organization=obj.organization_id, team_memberships__team=obj).present()
+        names = [str(m) for m in present.order_by("family_name", "given_name", "id")[:ACTIVE_MEMBERS_SHOWN]]
+        count = present.count()
+        more = f", and {count - len(names)} more" if count > len(names) else ""
+        return f"{count}: {', '.join(names)}{more}" if count else "none"
 
 
 @admin.register(Event)

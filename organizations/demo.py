@@ -2,8 +2,8 @@
 
 from django.contrib.auth import get_user_model
 
-from organizations import services
-from organizations.models import Member, Organization
+from organizations import services, teams
+from organizations.models import Member, Organization, Team
 from organizations.support import create_support_user, support_group
 
 DEMO_SLUG = "demo"
@@ -20,6 +20,28 @@ DEMO_PEOPLE = [
     ("katherine@demo.preciate.test", "Katherine", "Johnson", "Customer Success Lead", "Customer Success", "London"),
     ("it@demo.preciate.test", "IT", "Mailbox", "", "", ""),
 ]
+
+# (name, its members' userNames, whether the IdP manages it): one team as if Entra had
+# assigned the group, read-only in the portal, and one made by hand.
+DEMO_TEAMS = [
+    ("Platform", ["ada@demo.preciate.test", "grace@demo.preciate.test"], False),
+    ("Customer Success", ["katherine@demo.preciate.test", "alan@demo.preciate.test"], True),
+]
+
+
+def ensure_demo_teams(organization: Organization) -> None:
+    """Create the demo teams once; a team of that name already there is left as it is.
+
+    The seed records its own writes, never the IdP's: the home page's integration health
+    reads IdP events as requests, and no IdP has called yet.
+    """
+    actor = services.Actor.command("seed_demo")
+    for name, user_names, managed_by_idp in DEMO_TEAMS:
+        if Team.objects.current().filter(organization=organization, name__ci=name).exists():
+            continue
+        team = teams.create_team(organization, by=actor, name=name, managed_by_idp=managed_by_idp)
+        members = Member.objects.filter(organization=organization, user_name__in=user_names)
+        teams.add_team_members(team, list(members), by=actor)
 
 
 def ensure_demo_organization() -> Organization:
@@ -54,6 +76,7 @@ def ensure_demo_organization() -> Organization:
     else:
         user.set_password(DEMO_ADMIN_PASSWORD)
         user.save(update_fields=["password"])
+    ensure_demo_teams(organization)
     return organization
 
 

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncDay, TruncHour
 from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from organizations.models import Department, Event, Location, Member, Organization
+from organizations.models import PRESENT, Department, Event, Location, Member, Organization, Team, TeamMembership
 
 CREATE_ACTIONS = ("member.created", "member.rehired", "member.adopted")
 # A manager's link or unlink was a member.updated before it had events of its own.
@@ -53,6 +53,13 @@ ACTION_LABELS = {
     "scim.failed": "Request failed",
     "key.generated": "Key generated",
     "key.revoked": "Key revoked",
+    "team.created": "Team created",
+    "team.adopted": "Taken over by the IdP",
+    "team.renamed": "Renamed",
+    "team.updated": "Team updated",
+    "team.retired": "Team retired",
+    "team.member_added": "Added to the team",
+    "team.member_removed": "Taken out of the team",
     "organization.created": "Organization created",
     "organization.updated": "Settings changed",
 }
@@ -150,7 +157,7 @@ def activity_buckets(organization: Organization, *, range_key: str, now: datetim
 # -- Headcount ---------------------------------------------------------------------
 
 UNASSIGNED = "Unassigned"
-HEADCOUNT_BY = ("department", "location", "department_location")
+HEADCOUNT_BY = ("department", "location", "department_location", "team")
 
 
 @dataclass
@@ -177,12 +184,15 @@ def headcounts(organization: Organization) -> dict[str, list[HeadcountRow]]:
         .values_list("department_id", "location_id")
         .annotate(count=Count("id"))
     )
-    departments: dict[int | None, str] = dict(
-        Department.objects.filter(organization=organization).values_list("id", "name")
-    )
-    locations: dict[int | None, str] = dict(
-        Location.objects.filter(organization=organization).values_list("id", "name")
-    )
+    departments: dict[int | None, str] = {}
+    locations: dict[int | None, str] = {}
+    # Both name tables in one statement (the reports page's count is guarded).
+    places = (Department.objects.filter(organization=organization), Location.objects.filter(organization=organization))
+    named = [
+        rows.order_by().annotate(kind=Value(kind)).values_list("kind", "id", "name") for kind, rows in enumerate(places)
+    ]
+    for kind, pk, name in named[0].union(named[1], all=True):
+        (departments, locations)[kind][pk] = name
 
     def key(pk: int | None) -> str:
         return str(pk) if pk is not None else "none"
@@ -214,6 +224,47 @@ def headcounts(organization: Organization) -> dict[str, list[HeadcountRow]]:
             both, key=lambda r: (r.label == UNASSIGNED, r.label.lower(), r.second_label.lower())
         ),
     }
+
+
+def present_through(relation: str) -> Q:
+    """``Member.objects.present()``'s condition, read through ``relation`` (e.g. "memberships__member")."""
+    conditions = []
+    for child in PRESENT.children:
+        # PRESENT is keyword conditions only: (lookup, value) pairs.
+        assert isinstance(child, tuple)
+        name, value = child
+        conditions.append((f"{relation}__{name}", value))
+    return Q(*conditions)
+
+
+def team_headcounts(organization: Organization) -> list[HeadcountRow]:
+    """Present people per current team, largest first, empty teams included, in one query.
+
+    A person in several teams counts in each, so the rows add up to more than the
+    organization's headcount. People removed from the organization stay on their teams'
+    records and are not counted.
+    """
+    teams = (
+        Team.objects.current()
+        .filter(organization=organization)
+        .order_by()
+        .annotate(count=Count("memberships", filter=present_through("memberships__member")))
+        .values_list("id", "name", "count")
+    )
+    rows = [HeadcountRow(label=name, key=str(pk), count=count) for pk, name, count in teams]
+    return sorted(rows, key=lambda r: (-r.count, r.label.lower()))
+
+
+def team_active_counts(organization: Organization, teams: list[Team]) -> dict[int, int]:
+    """Present members of each of ``teams`` (one page of them), in one grouped query."""
+    rows = (
+        TeamMembership.objects.filter(organization=organization, team__in=teams)
+        .filter(present_through("member"))
+        .order_by()
+        .values_list("team_id")
+        .annotate(count=Count("id"))
+    )
+    return dict(rows)
 
 
 def crosstab(rows: list[HeadcountRow]) -> dict[str, Any]:

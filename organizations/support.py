@@ -21,6 +21,7 @@ SUPPORT_PERMISSIONS = (
     "organizations.view_department",
     "organizations.view_location",
     "organizations.view_event",
+    "organizations.view_team",
     "keys.view_scimkey",
     "keys.change_scimkey",  # the revoke action
     "auth.view_user",  # who holds a login, never a change to it

@@ -86,10 +86,16 @@ def create_team(
     name: str,
     external_id: str = "",
     scim_data: dict[str, Any] | None = None,
+    managed_by_idp: bool | None = None,
 ) -> Team:
-    """A new team; by the IdP, a hand-made team of the same name is adopted instead."""
+    """A new team; by the IdP, a hand-made team of the same name is adopted instead.
+
+    The IdP's teams are its to manage and everyone else's are made by hand, unless
+    ``managed_by_idp`` says otherwise: the demo seed shows an IdP's team without
+    recording a request from an IdP that never called (keys/health.py reads those).
+    """
     name = _clean_name(name)
-    by_idp = by.kind == Event.ActorKind.IDP
+    by_idp = by.kind == Event.ActorKind.IDP if managed_by_idp is None else managed_by_idp
     existing = _name_taken(organization, name)
     if existing is not None:
         if not (by_idp and not existing.managed_by_idp):

@@ -12,6 +12,12 @@ urlpatterns = [
     path("admin/people/<uuid:scim_id>", views.person, name="person"),
     path("admin/people/<uuid:scim_id>/remove", views.person_remove, name="person-remove"),
     path("admin/people/<uuid:scim_id>/restore", views.person_restore, name="person-restore"),
+    path("admin/teams", views.teams, name="teams"),
+    path("admin/teams/<uuid:scim_id>", views.team, name="team"),
+    path("admin/teams/<uuid:scim_id>/rename", views.team_rename, name="team-rename"),
+    path("admin/teams/<uuid:scim_id>/members/add", views.team_add_member, name="team-add-member"),
+    path("admin/teams/<uuid:scim_id>/members/remove", views.team_remove_member, name="team-remove-member"),
+    path("admin/teams/<uuid:scim_id>/retire", views.team_retire, name="team-retire"),
     path("admin/reports", views.headcount_report, name="reports"),
     path("admin/reports.csv", views.headcount_csv, name="reports-csv"),
 ]

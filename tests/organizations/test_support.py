@@ -193,6 +193,7 @@ def test_the_support_login_is_staff_not_superuser_with_exactly_its_rights(sam):
         "organizations.view_department",
         "organizations.view_location",
         "organizations.view_event",
+        "organizations.view_team",
         "keys.view_scimkey",
         "keys.change_scimkey",
         "auth.view_user",
