@@ -17,7 +17,7 @@ FAILED = {Status.ERROR, Status.CRITICAL}
 def main(base_url: str, key: str) -> int:
     http = Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     client = SyncSCIMClient(http)
-    results = check_server(client, resource_types=["User"])
+    results = check_server(client, resource_types=["User", "Group"])
     counts: Counter[str] = Counter()
     for result in results:
         counts[result.status.name] += 1

@@ -254,7 +254,7 @@ def normalise_operations(body: Any, *, limited: bool = True) -> list[Operation]:
     Quirks handled here and nowhere else:
 
     * ``op`` in any case: Entra sends "Add"/"Replace"/"Remove" unless the admin set
-      ``aadOptscim062020`` (entra-scim.md §0.2); the ``Operations`` key and operation member
+      ``aadOptscim062020`` (docs/protocol.md#capitalised-ops); the ``Operations`` key and operation member
       names are matched case-insensitively too.
     * ``active`` (and ``primary``) as the strings "True"/"False" in any case: Entra's default
       ``Switch([IsSoftDeleted], ...)`` mapping (§0.1), with a path or inside a path-less value.
@@ -402,7 +402,7 @@ def _boolean(value: Any, where: str, index: int) -> bool | None:
 
 
 def _manager(value: Any, index: int) -> dict[str, Any] | None:
-    """Entra sends our id of the manager bare; older docs an array of objects (entra-scim.md §1.5)."""
+    """Entra sends our id of the manager bare; older docs an array of objects (docs/protocol.md#manager-bare-id)."""
     if isinstance(value, list):
         if len(value) > 1:
             raise _error("invalidValue", index, "manager is single-valued; send one manager id.")
@@ -603,7 +603,7 @@ def _apply_attribute(holder: dict[str, Any], key: str, known: Attribute | None, 
             return
         if op.has_value and op.value not in _EMPTY:
             # Remove-with-value: Entra's legacy shape (members/emails with a value array) means
-            # "remove these", never "remove all" (entra-scim.md §1.5, Remove ops).
+            # "remove these", never "remove all" (docs/protocol.md#remove-with-value).
             if multi:
                 targets = op.value if isinstance(op.value, list) else [op.value]
                 kept = [item for item in _as_list(current) if not any(_same(item, t) for t in targets)]
