@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from organizations.models import Department, Event, Location, Member, MemberEmail, Organization, Team
+from organizations.models import Department, Event, Location, Member, MemberEmail, Organization, Team, TeamMembership
 
 # -- Who acts, and the audit trail -----------------------------------------------------
 
@@ -750,6 +750,7 @@ def provision_member(
                 member=member,
                 summary="Provisioned again: history reattached",
             )
+            _leave_idp_teams(member, by=by)
         else:
             record_event(
                 organization,
@@ -797,6 +798,31 @@ def provision_member(
 
 
 @transaction.atomic(savepoint=False)  # inside the SCIM view's transaction, as provision_member
+def _leave_idp_teams(member: Member, *, by: Actor) -> None:
+    """A deleted person provisioned again starts in none of the IdP's teams.
+
+    Entra sends no member removals for a deleted user (docs/protocol.md#group-membership-survives-deactivation),
+    so the old memberships may be stale; it adds the new resource to the groups it still assigns.
+    """
+    left = list(Team.objects.filter(managed_by_idp=True, memberships__member=member))
+    if not left:
+        return
+    TeamMembership.objects.filter(member=member, team__in=left).delete()
+    Event.objects.bulk_create(
+        [
+            build_event(
+                member.organization,
+                by=by,
+                action="team.member_removed",
+                member=member,
+                team=team,
+                summary=f"Removed from {team.name}: deleted by {by.label} and provisioned again",
+            )
+            for team in left
+        ]
+    )
+
+
 def delete_scim_member(member: Member, *, by: Actor) -> Member:
     """Retire the member's SCIM resource and remove them; the record and history stay."""
     member.scim_deleted_at = timezone.now()

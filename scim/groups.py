@@ -555,13 +555,19 @@ def to_group(team: Team, *, base_url: str, members: list[dict[str, Any]] | None)
 def groups_by_member(
     organization: Organization, members: Sequence[Member], *, base_url: str
 ) -> dict[int, list[dict[str, Any]]]:
-    """Each member's current teams as a User's ``groups`` (RFC 7643 §4.1.2), in one query for them all."""
+    """Each member's current IdP teams as a User's ``groups`` (RFC 7643 §4.1.2), in one query for them all.
+
+    Only the teams /Groups serves: a hand-made team has no SCIM resource its ``$ref`` could name.
+    """
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not members:
         return found
     rows = (
         TeamMembership.objects.filter(
-            organization=organization, member__in=[m.pk for m in members], team__retired_at__isnull=True
+            organization=organization,
+            member__in=[m.pk for m in members],
+            team__retired_at__isnull=True,
+            team__managed_by_idp=True,
         )
         .order_by("member_id", "team__name", "team_id")
         .values_list("member_id", "team__scim_id", "team__name")

@@ -17,7 +17,7 @@ from tests.scim.group_fixtures import (
     member_ids,
     person,
 )
-from tests.scim.helpers import TENANT_URL, list_response, ok, patch_op, scim_error
+from tests.scim.helpers import CORE, TENANT_URL, list_response, ok, patch_op, scim_error
 
 
 @pytest.fixture
@@ -288,6 +288,20 @@ def test_a_deleted_user_disappears_from_every_group_and_a_deactivated_one_stays(
     assert found["Resources"] == []
     # Removing the deleted user afterwards still succeeds (Entra may send it).
     ok(scim.patch(f"/Groups/{created['id']}", patch_op({"op": "remove", "path": f'members[value eq "{BOB}"]'})), 204)
+
+
+def test_a_deleted_user_provisioned_again_starts_in_none_of_the_idps_groups(scim, org, people, admin):
+    support = create_group(scim, "Support", members=[{"value": BOB}])
+    hand_made = create_team(org, by=Actor.admin(admin.user), name="Book club")
+    add_team_members(hand_made, [people["bob"]], by=Actor.admin(admin.user))
+    ok(scim.delete(f"/Users/{BOB}"), 204)
+    again = ok(scim.post("/Users", {"schemas": [CORE], "userName": people["bob"].user_name, "active": True}), 201)
+    assert again["id"] != BOB
+    assert ok(scim.get(f"/Groups/{support['id']}"))["members"] == []
+    assert "groups" not in ok(scim.get(f"/Users/{again['id']}"))
+    # Entra adds the new id to the groups it still assigns; a team made by hand is the admin's.
+    assert list(hand_made.members.all()) == [people["bob"]]
+    assert Event.objects.filter(action="team.member_removed", team__scim_id=support["id"]).count() == 1
 
 
 def test_each_user_lists_its_groups_read_only_and_direct(scim, people):
