@@ -13,6 +13,7 @@ organizations and their admins; departments and locations; a member's fields; pe
 added, edited, removed and restored; the IdP; an organization's settings; retention.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,10 +25,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from organizations.models import Department, Event, Location, Member, MemberEmail, Organization, Team, TeamMembership
+from organizations import prepared
+from organizations.models import (
+    Department,
+    Event,
+    Location,
+    Member,
+    MemberEmail,
+    MemberQuerySet,
+    Organization,
+    Team,
+    TeamMembership,
+)
 
 # -- Who acts, and the audit trail -----------------------------------------------------
 
@@ -60,7 +72,7 @@ class Actor:
 def record_event(organization: Organization, *, by: Actor, action: str, **details: Any) -> Event:
     """Write one event; ``details`` are ``build_event``'s (member, team, status, summary, …)."""
     event = build_event(organization, by=by, action=action, **details)
-    event.save()
+    prepared.insert(event)  # event.save(), without compiling the INSERT each time
     return event
 
 
@@ -176,14 +188,29 @@ def get_or_create_location(organization: Organization, name: str) -> Location:
 Named = TypeVar("Named", Department, Location)
 
 
+def _named(model: type[Named]) -> "prepared.Prepared[Named]":
+    """The organization's department or location of a name, in any case: every SCIM POST and PUT asks."""
+
+    def build(organization_id: int, name: str) -> QuerySet[Named]:
+        # Unique in any case per organization (the model's constraint): no ORDER BY, which first() would add.
+        return model.objects.filter(organization_id=organization_id, name__ci=name).order_by()[:1]
+
+    return prepared.Prepared(build, organization_id=int, name=str)
+
+
+_NAMED_LOOK_UPS: dict[type[Department] | type[Location], Any] = {
+    Department: _named(Department),
+    Location: _named(Location),
+}
+
+
 def _get_or_create_named(model: type[Named], organization: Organization, name: str) -> Named:
     name = name.strip()
     if not name:
         raise ValueError(f"A {model._meta.verbose_name} needs a name.")
-    # Unique in any case per organization (the model's constraint): no ORDER BY, which first() would add.
-    found = next(iter(model.objects.filter(organization=organization, name__ci=name).order_by()[:1]), None)
-    if found is not None:
-        return found
+    found = _NAMED_LOOK_UPS[model](organization_id=organization.pk, name=name)
+    if found:
+        return found[0]
     try:
         with transaction.atomic():
             return model.objects.create(organization=organization, name=name[:200])
@@ -307,9 +334,16 @@ def _summarize(changed: dict[str, list[str]]) -> str:
 
 
 def _save_unique(member: Member, fields: list[str] | None = None) -> None:
-    """Save inside the caller's transaction, which an IntegrityError ends: its atomic block rolls back."""
+    """Save inside the caller's transaction, which an IntegrityError ends: its atomic block rolls back.
+
+    A new member is inserted, else ``fields`` are updated, by SQL written once per process
+    (organizations/prepared.py): every SCIM POST, PUT and PATCH that changes something writes here.
+    """
     try:
-        member.save(update_fields=fields)
+        if fields is None:
+            prepared.insert(member)
+        else:
+            prepared.update(member, fields)
     except IntegrityError as exc:
         raise UserNameTaken(
             {"user_name": f"Another person of this organization already has the userName {member.user_name}."}
@@ -323,10 +357,12 @@ def _sync_emails(member: Member, emails: list[Email], *, new: bool = False) -> N
     """Replace the member's email rows (what SCIM filters on ``emails`` search)."""
     if not new:
         MemberEmail.objects.filter(member=member).delete()
-    MemberEmail.objects.bulk_create(
-        MemberEmail(organization_id=member.organization_id, member=member, value=v[:320], type=t[:64], primary=p)
-        for v, t, p in emails
-        if v
+    prepared.insert(
+        *(
+            MemberEmail(organization_id=member.organization_id, member=member, value=v[:320], type=t[:64], primary=p)
+            for v, t, p in emails
+            if v
+        )
     )
 
 
@@ -466,7 +502,8 @@ def _record_update(member: Member, changed: dict[str, list[str]], *, by: Actor) 
 
 # Fields a manager may be named by besides the SCIM id; a change of one may link people
 # waiting for that manager (docs/protocol.md#manager-references).
-MANAGER_KEY_FIELDS = frozenset({"user_name", "email", "external_id", "employee_number"})
+_MANAGER_KEYS_IN_ORDER = ("user_name", "email", "external_id", "employee_number")
+MANAGER_KEY_FIELDS = frozenset(_MANAGER_KEYS_IN_ORDER)
 MANAGER_KEY_LABELS = {
     "id": "id",
     "user_name": "userName",
@@ -618,6 +655,33 @@ def _record_manager(member: Member, change: list[str], *, by: Actor) -> None:
     )
 
 
+@functools.cache
+def _waiting_for(keys: tuple[str, ...]) -> "prepared.Prepared[Member]":
+    """The people of an organization waiting for a manager of these keys (their values as arguments), locked.
+
+    Every SCIM POST asks, so the statement is prepared once per combination of keys present.
+    """
+
+    def build(organization_id: int, pk: int, **values: str) -> MemberQuerySet:
+        conditions = []
+        for name, value in values.items():
+            if name in ("user_name", "email"):
+                conditions.append(Q(manager_reference__ci=value))
+            else:
+                # Exactly, yet through the index on the lowered text, like the two above.
+                conditions.append(Q(manager_reference__ci=value, manager_reference=value))
+        return (
+            Member.objects.select_for_update()
+            .filter(organization_id=organization_id)
+            .waiting_for_manager()
+            .filter(reduce(or_, conditions))
+            .exclude(pk=pk)
+            .order_by("pk")
+        )
+
+    return prepared.Prepared(build, organization_id=int, pk=int, **dict.fromkeys(keys, str))
+
+
 def _link_waiting_reports(person: Member, *, by: Actor) -> None:
     """Link everyone waiting for a manager that ``person`` now answers to: one indexed query.
 
@@ -625,21 +689,8 @@ def _link_waiting_reports(person: Member, *, by: Actor) -> None:
     """
     if person.scim_deleted_at is not None:
         return
-    conditions = [Q(manager_reference__ci=person.user_name)]
-    if person.email:
-        conditions.append(Q(manager_reference__ci=person.email))
-    for name in ("external_id", "employee_number"):
-        if value := getattr(person, name):
-            # Exactly, yet through the index on the lowered text, like the two above.
-            conditions.append(Q(manager_reference__ci=value, manager_reference=value))
-    waiting = list(
-        Member.objects.select_for_update()
-        .filter(organization_id=person.organization_id)
-        .waiting_for_manager()
-        .filter(reduce(or_, conditions))
-        .exclude(pk=person.pk)
-        .order_by("pk")
-    )
+    keys = {name: getattr(person, name) for name in _MANAGER_KEYS_IN_ORDER if getattr(person, name)}
+    waiting = _waiting_for(tuple(keys))(organization_id=person.organization_id, pk=person.pk, **keys)
     if not waiting:
         return
     Member.objects.filter(pk__in=[r.pk for r in waiting]).update(
@@ -690,6 +741,19 @@ def _record_active(member: Member, *, by: Actor) -> None:
         )
 
 
+# Who holds a userName, locked: the live person first, else the most recently retired one.
+# Every SCIM POST asks, so the statement is prepared once per process.
+_HOLDER_OF_USER_NAME: "prepared.Prepared[Member]" = prepared.Prepared(
+    lambda organization_id, user_name: (
+        Member.objects.select_for_update()
+        .filter(organization_id=organization_id, user_name__ci=user_name)
+        .order_by(F("scim_deleted_at").desc(nulls_first=True), "pk")[:1]
+    ),
+    organization_id=int,
+    user_name=str,
+)
+
+
 # No savepoint: a SCIM write's view owns the transaction, and a failure here fails it whole.
 @transaction.atomic(savepoint=False)
 def provision_member(
@@ -709,12 +773,8 @@ def provision_member(
     created = False
     if member is None:
         # The live person first; else the most recently retired one, who returns.
-        existing = (
-            Member.objects.select_for_update()
-            .filter(organization=organization, user_name__ci=user.user_name)
-            .order_by(F("scim_deleted_at").desc(nulls_first=True))
-            .first()
-        )
+        found = _HOLDER_OF_USER_NAME(organization_id=organization.pk, user_name=user.user_name)
+        existing = found[0] if found else None
         if existing is not None and existing.managed_by_idp and existing.scim_deleted_at is None:
             # Even an identical replay is refused: Microsoft's SCIM Validator requires 409 here.
             raise UserNameTaken(

@@ -373,6 +373,45 @@ def filter_to_q(expression: str) -> Q:
     return _filter(parse_filter(expression), namespace=None)
 
 
+@dataclass(frozen=True)
+class Equality:
+    """A filter that is one ``attribute eq "value"`` on a single-valued attribute: Entra's look-up."""
+
+    attribute: _Attribute
+    value: str | uuid.UUID
+
+    def q(self, value: str | uuid.UUID) -> Q:
+        """The condition for ``value`` in place of this one's: what ``filter_to_q`` gives for it."""
+        return _condition(self.attribute, "eq", str(value), in_element=False)
+
+
+def equality(expression: str) -> Equality | None:
+    """The attribute and value when ``expression`` is one equality of a string, else None.
+
+    Entra looks every user up by ``userName eq "…"`` (or another matching attribute) before
+    creating or updating them; the SQL of such a look-up is the same for every value, so
+    the view runs it prepared (organizations/prepared.py). Any other filter, and values the
+    translation treats apart (U+0000, text that is not an id), give None.
+    """
+    node = parse_filter(expression)
+    expr = node.expr
+    if node.negated or node.namespace is not None or not isinstance(expr, ast.AttrExpr) or expr.value.lower() != "eq":
+        return None
+    path = expr.attr_path
+    value = _comp(expr)
+    if isinstance(path.attr_name, ast.Filter) or not isinstance(value, str) or "\x00" in value:
+        return None
+    attribute = _resolve(path.uri, _path_parts(path), _display(path))
+    if attribute.element is not None or attribute.kind not in ("text_ci", "text_exact", "uuid"):
+        return None
+    if attribute.kind == "uuid":
+        try:
+            return Equality(attribute, uuid.UUID(value))
+        except ValueError:
+            return None
+    return Equality(attribute, value)
+
+
 def _filter(node: ast.Filter, namespace: ast.AttrPath | None) -> Q:
     if node.namespace is not None:
         if namespace is not None:

@@ -27,10 +27,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from scim2_filter_parser import ast
 
 from organizations.models import Member, Organization, Team, TeamMembership
+from organizations.prepared import Prepared
 from scim.attributes import CORE_GROUP, PathError, group_attribute, parse_path
 from scim.filters import FilterError, parse_filter
 from scim.patch import MAX_OPERATIONS, OpName, PatchError, read_envelope, read_operation
@@ -552,6 +553,23 @@ def to_group(team: Team, *, base_url: str, members: list[dict[str, Any]] | None)
     return resource
 
 
+def _groups_of(organization_id: int, member_ids: list[int]) -> QuerySet[TeamMembership]:
+    return (
+        TeamMembership.objects.filter(
+            organization_id=organization_id,
+            member__in=member_ids,
+            team__retired_at__isnull=True,
+            team__managed_by_idp=True,
+        )
+        .order_by("member_id", "team__name", "team_id")
+        .values_list("member_id", "team__scim_id", "team__name")
+    )
+
+
+# Every User read runs it, for one member or a page: compiled once per process and page size.
+_GROUPS_OF: Prepared[tuple[int, uuid.UUID, str]] = Prepared(_groups_of, organization_id=int, member_ids=[int])
+
+
 def groups_by_member(
     organization: Organization, members: Sequence[Member], *, base_url: str
 ) -> dict[int, list[dict[str, Any]]]:
@@ -562,16 +580,7 @@ def groups_by_member(
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not members:
         return found
-    rows = (
-        TeamMembership.objects.filter(
-            organization=organization,
-            member__in=[m.pk for m in members],
-            team__retired_at__isnull=True,
-            team__managed_by_idp=True,
-        )
-        .order_by("member_id", "team__name", "team_id")
-        .values_list("member_id", "team__scim_id", "team__name")
-    )
+    rows = _GROUPS_OF(organization_id=organization.pk, member_ids=[m.pk for m in members])
     for member_id, scim_id, name in rows:
         found[member_id].append(
             {"value": str(scim_id), "display": name, "$ref": f"{base_url}/Groups/{scim_id}", "type": "direct"}

@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from keys.services import hold_key, record_key_use, record_rejected_key
 from keys.tenant_url import tenant_url
 from organizations.models import Member, MemberQuerySet, Organization, Team, TeamQuerySet
+from organizations.prepared import Prepared
 from organizations.services import Actor, delete_scim_member, provision_member, record_event
 from organizations.teams import (
     add_team_members,
@@ -45,7 +46,7 @@ from scim import groups, schemas
 from scim.attributes import PathError, parse_path
 from scim.auth import INVALID_KEY, BearerKeyAuthentication, HasOrganization, organization_of, rejected_key
 from scim.errors import ScimError, scim_exception_handler
-from scim.filters import FilterError, filter_to_q, sort_field
+from scim.filters import Equality, FilterError, equality, filter_to_q, sort_field
 from scim.patch import apply_operations, normalise_operations
 from scim.users import etag, normalise, read, to_resource
 
@@ -158,6 +159,32 @@ class AlwaysScim(BaseContentNegotiation):
         return renderer, renderer.media_type
 
 
+def _visible_members(organization_id: int) -> MemberQuerySet:
+    """The organization's SCIM Users, with what a User resource shows of its department, location and manager."""
+    return (
+        Member.objects.scim_visible()
+        .filter(organization_id=organization_id)
+        .select_related("department", "location", "manager")
+    )
+
+
+def _member_by_id(organization_id: int, scim_id: uuid.UUID, *, for_update: bool) -> MemberQuerySet:
+    query = _visible_members(organization_id).filter(scim_id=scim_id)
+    if for_update:
+        query = query.select_for_update(of=("self",))
+    # scim_id is unique: no ORDER BY (first() would add one).
+    return query.order_by()[:1]
+
+
+# Every GET, PUT, PATCH and DELETE of a User runs one of these: compiled once per process.
+_MEMBER_BY_ID: Prepared[Member] = Prepared(
+    functools.partial(_member_by_id, for_update=False), organization_id=int, scim_id=uuid.UUID
+)
+_MEMBER_BY_ID_FOR_UPDATE: Prepared[Member] = Prepared(
+    functools.partial(_member_by_id, for_update=True), organization_id=int, scim_id=uuid.UUID
+)
+
+
 def _idp_actor(request: Request) -> Actor:
     agent = request.headers.get("User-Agent", "").lower()
     if "okta" in agent:
@@ -219,11 +246,7 @@ class ScimView(APIView):
         return response
 
     def member_query(self, organization: Organization) -> MemberQuerySet:
-        return (
-            Member.objects.scim_visible()
-            .filter(organization=organization)
-            .select_related("department", "location", "manager")
-        )
+        return _visible_members(organization.pk)
 
     def hold_key(self, organization: Organization) -> None:
         """Inside a write's transaction: refuse it if the key was regenerated or revoked meanwhile."""
@@ -235,11 +258,9 @@ class ScimView(APIView):
             parsed = uuid.UUID(scim_id)
         except ValueError:
             raise ScimError(404, f"User {scim_id} not found.") from None
-        query = self.member_query(organization)
-        if for_update:
-            query = query.select_for_update(of=("self",))
-        # scim_id is unique: no ORDER BY, which first() would add and compile on every request.
-        member = next(iter(query.filter(scim_id=parsed).order_by()[:1]), None)
+        by_id = _MEMBER_BY_ID_FOR_UPDATE if for_update else _MEMBER_BY_ID
+        found = by_id(organization_id=organization.pk, scim_id=parsed)
+        member = found[0] if found else None
         if member is None:
             raise ScimError(404, f"User {scim_id} not found.")
         member.organization = organization  # already loaded: spare the services a query
@@ -417,10 +438,37 @@ def project(resource: dict[str, Any], *, attributes: set[str], excluded: set[str
     return resource
 
 
+@functools.cache
+def _equality_look_up(attribute: Any, count: int) -> Prepared[Member]:
+    """The first ``count`` users whose ``attribute`` equals a value, by id: compiled once per attribute and count."""
+    kind = uuid.UUID if attribute.kind == "uuid" else str
+
+    def build(organization_id: int, value: str | uuid.UUID) -> MemberQuerySet:
+        return _visible_members(organization_id).filter(Equality(attribute, value).q(value)).order_by("id")[:count]
+
+    return Prepared(build, organization_id=int, value=kind)
+
+
 def search_users(
     view: ScimView, organization: Organization, params: Mapping[str, Any], offset: int, count: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """How many users match ``params``' filter, and the resources of ``count`` of them from ``offset``."""
+    expression = str(params.get("filter") or "").strip()
+    sort_by = params.get("sortBy")
+    look_up = equality(expression) if expression and not sort_by and offset == 0 and count else None
+    if look_up is not None:
+        # Entra's look-up of one person, the commonest request of all: prepared SQL.
+        members = _equality_look_up(look_up.attribute, count)(organization_id=organization.pk, value=look_up.value)
+        total = len(members) if len(members) < count else _users(view, organization, params).count()
+    else:
+        total, members = _page_of_users(_users(view, organization, params), offset, count)
+    base_url = view.base_url()
+    teams = groups.groups_by_member(organization, members, base_url=base_url)
+    return total, [to_resource(m, base_url=base_url, groups=teams.get(m.pk)) for m in members]
+
+
+def _users(view: ScimView, organization: Organization, params: Mapping[str, Any]) -> MemberQuerySet:
+    """The users ``params``' filter matches, in its sortBy and sortOrder, then by id."""
     query = view.member_query(organization)
     expression = str(params.get("filter") or "").strip()
     if expression:
@@ -432,8 +480,10 @@ def search_users(
         raise ScimError(400, f"sortBy {sort_by!r} is not a sortable attribute. {exc.detail}", "invalidValue") from None
     if str(params.get("sortOrder") or "ascending").lower() == "descending":
         order = f"-{order}"
-    query = query.order_by(order, "id")
+    return query.order_by(order, "id")
 
+
+def _page_of_users(query: MemberQuerySet, offset: int, count: int) -> tuple[int, list[Member]]:
     members: list[Member] = []
     if offset == 0 and count:
         # The first page in one statement: Entra's look-ups find one person or none, and a
@@ -448,9 +498,7 @@ def search_users(
             page = list(query.values_list("pk", flat=True)[offset : offset + count])
             by_pk = {m.pk: m for m in query.filter(pk__in=page)}
             members = [by_pk[pk] for pk in page if pk in by_pk]
-    base_url = view.base_url()
-    teams = groups.groups_by_member(organization, members, base_url=base_url)
-    return total, [to_resource(m, base_url=base_url, groups=teams.get(m.pk)) for m in members]
+    return total, members
 
 
 class UserList(ScimView):
