@@ -34,7 +34,7 @@ from organizations.models import Member, Organization, Team, TeamMembership
 from organizations.prepared import Prepared
 from scim.attributes import CORE_GROUP, PathError, group_attribute, parse_path
 from scim.filters import FilterError, parse_filter
-from scim.patch import MAX_OPERATIONS, OpName, PatchError, read_envelope, read_operation
+from scim.patch import MAX_OPERATIONS, OpName, PatchError, read_envelope, read_operation, unstorable
 
 __all__ = [
     "CORE_GROUP",
@@ -167,19 +167,24 @@ def read_group(body: Any) -> GroupValues:
     values = _member_values(members, index=0, where="members") if has_members else None
     if values is not None and len(values.ids) + len(values.invalid) > MAX_MEMBER_VALUES:
         raise _too_many(len(values.ids) + len(values.invalid))
+    extras = {
+        k: v
+        for k, v in body.items()
+        if isinstance(k, str)
+        and k.lower() not in _KNOWN_KEYS
+        and not k.lower().startswith(CORE_GROUP.lower() + ":")
+        and not k.lower().startswith("urn:")
+    }
+    # Kept as sent, so held to what a User's attributes are: storable as JSON (U+0000 is not).
+    problem = unstorable(extras)
+    if problem is not None:
+        raise PatchError("invalidValue", f"The Group {problem}.")
     return GroupValues(
         display_name=_display_name(name),
         external_id=_external_id(external_id),
         members=values.ids if values is not None else None,
         invalid=values.invalid if values is not None else (),
-        extras={
-            k: v
-            for k, v in body.items()
-            if isinstance(k, str)
-            and k.lower() not in _KNOWN_KEYS
-            and not k.lower().startswith(CORE_GROUP.lower() + ":")
-            and not k.lower().startswith("urn:")
-        },
+        extras=extras,
     )
 
 

@@ -89,6 +89,18 @@ def test_a_create_without_a_display_name_is_400(scim, org):
     assert not Team.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [{"notes": "a\u0000b"}, {"labels": {"a\u0000": True}}, {"tags": [["x", "\u0000"]]}],
+    ids=["in a value", "in a key", "nested in a list"],
+)
+def test_a_create_keeping_a_nul_character_in_an_attribute_it_does_not_model_is_400_and_creates_nothing(scim, extra):
+    # Found by the API fuzz run: PostgreSQL's jsonb cannot hold U+0000, and the insert failed with a 500.
+    body = scim_error(scim.post("/Groups", {"schemas": [GROUP], "displayName": "Support", **extra}), 400, "invalidValue")
+    assert "U+0000" in body["detail"]
+    assert not Team.objects.exists()
+
+
 def test_a_group_named_like_a_hand_made_team_adopts_it_instead_of_duplicating(scim, org, admin):
     by_hand = create_team(org, by=Actor.admin(admin.user), name="Support")
     body = create_group(scim, "support")
