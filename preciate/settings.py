@@ -108,8 +108,11 @@ else:
     )
     options["options"] = f"{options['options']} {timeouts}" if options.get("options") else timeouts
     # A kept connection may have died with the server: check it before each request
-    # reuses it, so the first request after the database returns succeeds.
+    # reuses it, so the first request after the database returns succeeds. Django's backend,
+    # with a check that asks the server only when the socket says something happened.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "preciate.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -24,7 +24,7 @@ from tests.faults.proxy import DatabaseProxy
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
-ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "preciate.postgresql")
 NOT_RUN = "FAULT TESTS NOT RUN: tests/faults/ needs PostgreSQL (set DATABASE_URL=postgres://...); CI runs them"
 
 

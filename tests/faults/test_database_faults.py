@@ -5,10 +5,11 @@ connection underneath it; the shared PostgreSQL server itself is never touched.
 """
 
 import json
+import time
 from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from keys.models import ScimKey
@@ -153,3 +154,31 @@ def test_postgresql_connections_carry_a_connect_statement_and_lock_timeout(db):
     assert lock_timeout == "10s"
     assert connection.settings_dict["OPTIONS"]["connect_timeout"] == 3
     assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_kept_connection_in_good_health_is_checked_without_a_statement(db, monkeypatch):
+    # Django's check runs SELECT 1 before each request reuses a connection; ours reads the socket.
+    connection.ensure_connection()
+    raw = connection.connection
+    statements = []
+    cursor = raw.cursor
+    monkeypatch.setattr(raw, "cursor", lambda *a, **k: statements.append(a) or cursor(*a, **k))
+
+    assert connection.is_usable() is True
+    assert statements == []
+
+
+def test_a_kept_connection_the_server_closed_is_found_unusable_so_the_next_request_reconnects(db):
+    kept = connections.create_connection("default")
+    try:
+        kept.ensure_connection()
+        assert kept.is_usable() is True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [kept.connection.info.backend_pid])
+        deadline = time.monotonic() + 5
+        while kept.is_usable() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the server's goodbye takes a moment to arrive
+
+        assert kept.is_usable() is False
+    finally:
+        kept.close()
