@@ -135,6 +135,12 @@ def test_every_portal_page_forbids_inline_scripts_and_framing(admin_client, admi
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_scim_answers_carry_the_strictest_policy_as_json_needs_nothing(scim):
+    for response in (scim.get("/ServiceProviderConfig"), scim.get("/Users/not-an-id")):
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 @pytest.mark.parametrize("url", PORTAL_PAGES)
 def test_no_portal_page_with_personal_data_may_be_cached(admin_client, admin, url):
     response = admin_client.get(url.format(person=admin.scim_id))
