@@ -55,6 +55,8 @@ class _Statement:
         self.alias = queryset.db
         compiler: SQLCompiler = queryset.query.get_compiler(using=self.alias)
         self.for_update = bool(queryset.query.select_for_update)
+        self.sql: str | None
+        params: Iterable[Any]
         try:
             self.sql, params = compiler.as_sql()
         except EmptyResultSet:
@@ -78,7 +80,7 @@ class _Statement:
         self.iterable = queryset._iterable_class
         if self.iterable not in (ModelIterable, ValuesListIterable, FlatValuesListIterable):
             raise ImproperlyConfigured(f"Prepared statements return models or values_list rows, not {self.iterable}.")
-        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+        if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(queryset, "_known_related_objects", {}):
             raise ImproperlyConfigured("Prepared statements do not prefetch or carry known related objects.")
         if self.sql is None:
             return
@@ -87,13 +89,12 @@ class _Statement:
         self.converters = list(compiler.get_converters(fields).items())
         if self.iterable is ModelIterable:
             klass_info = compiler.klass_info
-            if compiler.annotation_col_map:
-                raise ImproperlyConfigured("Prepared statements do not carry annotations.")
+            self.annotations = list(compiler.annotation_col_map.items())
             self.model = klass_info["model"]
             select_fields = klass_info["select_fields"]
             self.start, self.end = select_fields[0], select_fields[-1] + 1
             self.init_list = [f[0].target.attname for f in select[self.start : self.end]]
-            self.populators = get_related_populators(klass_info, select, self.alias)
+            self.populators = get_related_populators(klass_info, select, self.alias)  # type: ignore[call-arg]
 
     def run(self, values: dict[str, Any]) -> list[Any]:
         if self.sql is None:
@@ -123,6 +124,8 @@ class _Statement:
             obj = self.model.from_db(self.alias, self.init_list, row[self.start : self.end])
             for populator in self.populators:
                 populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
             results.append(obj)
         return results
 
@@ -214,6 +217,7 @@ def insert(*instances: Model) -> None:
     meta = model._meta
     alias = router.db_for_write(model, instance=instances[0])
     connection = connections[alias]
+    pk_field = _primary_key(model)
     returning = connection.features.can_return_columns_from_insert
     if len(instances) > 1 and not returning:
         raise ValueError("Several rows at once need a database that returns their keys.")
@@ -221,9 +225,9 @@ def insert(*instances: Model) -> None:
     if key not in _writes:
         quote = connection.ops.quote_name
         fields = [f for f in meta.concrete_fields if f is not meta.pk]
-        columns = ", ".join(quote(f.column) for f in fields)
+        columns = ", ".join(quote(_column(f)) for f in fields)
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
+        tail = f" RETURNING {quote(_column(pk_field))}" if returning else ""
         # Identifiers come from the model's _meta, quoted; every value is a parameter.
         sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(instances))}{tail}"  # noqa: S608
         _writes[key] = (sql, fields)
@@ -234,9 +238,9 @@ def insert(*instances: Model) -> None:
         if returning:
             keys = [row[0] for row in cursor.fetchall()]
         else:
-            keys = [connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)]
+            keys = [connection.ops.last_insert_id(cursor, meta.db_table, _column(pk_field))]
     for instance, pk in zip(instances, keys, strict=True):
-        setattr(instance, meta.pk.attname, pk)
+        setattr(instance, pk_field.attname, pk)
         instance._state.adding = False
         instance._state.db = alias
 
@@ -249,19 +253,36 @@ def update(instance: Model, fields: Iterable[str]) -> None:
     connection = connections[alias]
     names = tuple(dict.fromkeys(fields))
     key = ("update", model, alias, names)
+    pk_field = _primary_key(model)
     if key not in _writes:
         quote = connection.ops.quote_name
-        targets = [meta.get_field(name) for name in names]
-        if any(not getattr(f, "concrete", False) or f.primary_key for f in targets):
-            raise ValueError(f"{model.__name__}: only concrete, non-key fields can be updated, not {names}.")
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)  # type: ignore[union-attr]
+        targets: list[Field[Any, Any]] = []
+        for name in names:
+            target = meta.get_field(name)
+            if not isinstance(target, Field) or not target.concrete or target.primary_key:
+                raise ValueError(f"{model.__name__}: only concrete, non-key fields can be updated, not {name!r}.")
+            targets.append(target)
+        assignments = ", ".join(f"{quote(_column(f))} = %s" for f in targets)
         # Identifiers come from the model's _meta, quoted; every value is a parameter.
-        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-        _writes[key] = (sql, targets)  # type: ignore[assignment]
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(_column(pk_field))} = %s"  # noqa: S608
+        _writes[key] = (sql, targets)
     sql, targets = _writes[key]
     params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in targets]
-    params.append(meta.pk.get_db_prep_value(instance.pk, connection))
+    params.append(pk_field.get_db_prep_value(instance.pk, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def _primary_key(model: type[Model]) -> "Field[Any, Any]":
+    pk = model._meta.pk
+    if pk is None:
+        raise ValueError(f"{model.__name__} has no primary key.")
+    return pk
+
+
+def _column(field: "Field[Any, Any]") -> str:
+    if field.column is None:
+        raise ValueError(f"{field} has no column.")
+    return field.column

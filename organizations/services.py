@@ -17,6 +17,7 @@ import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from functools import reduce
 from operator import or_
 from typing import Any, TypeVar
@@ -741,6 +742,15 @@ def _record_active(member: Member, *, by: Actor) -> None:
         )
 
 
+class Provisioned(StrEnum):
+    """What ``provision_member`` did; true when the IdP's resource was created (a 201)."""
+
+    NEW = "new"  # a new person: in no team yet
+    ADOPTED = "adopted"  # a person added by hand, now the IdP's, in the teams they were in
+    REHIRED = "rehired"  # a person whose resource was deleted, provisioned again
+    UPDATED = ""  # an existing resource, updated
+
+
 # Who holds a userName, locked: the live person first, else the most recently retired one.
 # Every SCIM POST asks, so the statement is prepared once per process.
 _HOLDER_OF_USER_NAME: "prepared.Prepared[Member]" = prepared.Prepared(
@@ -758,8 +768,8 @@ _HOLDER_OF_USER_NAME: "prepared.Prepared[Member]" = prepared.Prepared(
 @transaction.atomic(savepoint=False)
 def provision_member(
     organization: Organization, user: ProvisionedUser, *, by: Actor, member: Member | None = None
-) -> tuple[Member, bool]:
-    """Create or update a member from the IdP; return (member, created).
+) -> tuple[Member, "Provisioned"]:
+    """Create or update a member from the IdP; return the member and what was done (``Provisioned``).
 
     Without ``member`` (a SCIM POST): a person of that userName added by hand is adopted,
     a person whose SCIM resource was deleted returns (rehire, history kept), and an
@@ -770,7 +780,7 @@ def provision_member(
     """
     values = dict(user.values)
     fields: list[str] = []
-    created = False
+    created = Provisioned.UPDATED
     if member is None:
         # The live person first; else the most recently retired one, who returns.
         found = _HOLDER_OF_USER_NAME(organization_id=organization.pk, user_name=user.user_name)
@@ -797,7 +807,7 @@ def provision_member(
                 record_event(
                     organization, by=by, action="member.deactivated", member=member, summary="Created inactive"
                 )
-            return member, True
+            return member, Provisioned.NEW
         member = existing
         if member.scim_deleted_at is not None:
             member.scim_id = uuid.uuid4()
@@ -811,6 +821,7 @@ def provision_member(
                 summary="Provisioned again: history reattached",
             )
             _leave_idp_teams(member, by=by)
+            created = Provisioned.REHIRED
         else:
             record_event(
                 organization,
@@ -819,7 +830,7 @@ def provision_member(
                 member=member,
                 summary="Person added by hand is now managed by the identity provider",
             )
-        created = True
+            created = Provisioned.ADOPTED
 
     newly_waiting = False
     if user.manager_id is not None:

@@ -19,6 +19,7 @@ inside its transaction.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,7 +28,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from scim2_filter_parser import ast
 
 from organizations.models import Member, Organization, Team, TeamMembership
@@ -558,7 +561,7 @@ def to_group(team: Team, *, base_url: str, members: list[dict[str, Any]] | None)
     return resource
 
 
-def _groups_of(organization_id: int, member_ids: list[int]) -> QuerySet[TeamMembership]:
+def _groups_of(organization_id: int, member_ids: list[int]) -> QuerySet[TeamMembership, tuple[int, uuid.UUID, str]]:
     return (
         TeamMembership.objects.filter(
             organization_id=organization_id,
@@ -573,6 +576,50 @@ def _groups_of(organization_id: int, member_ids: list[int]) -> QuerySet[TeamMemb
 
 # Every User read runs it, for one member or a page: compiled once per process and page size.
 _GROUPS_OF: Prepared[tuple[int, uuid.UUID, str]] = Prepared(_groups_of, organization_id=int, member_ids=[int])
+
+
+def idp_teams_column() -> RawSQL:
+    """A member row's current IdP teams as one JSON text column: ``[[scim_id, name], …]`` by name, or NULL.
+
+    Read with the member itself (``.annotate(idp_teams=idp_teams_column())``), a User read
+    needs no statement of its own for its groups. The same teams as ``groups_by_member``;
+    identifiers come from the models' ``_meta``, quoted, and the SQL takes no parameter.
+    """
+    quote = connection.ops.quote_name
+    membership, team, member = TeamMembership._meta, Team._meta, Member._meta
+
+    def column(meta: Any, name: str) -> str:
+        return quote(str(meta.get_field(name).column))
+
+    outer = quote(member.db_table)
+    scim_id, name = f"t.{column(team, 'scim_id')}", f"t.{column(team, 'name')}"
+    order = f"t.{column(team, 'name')}, t.{column(team, 'id')}"
+    rows = (
+        f"FROM {quote(membership.db_table)} tm JOIN {quote(team.db_table)} t "
+        f"ON t.{column(team, 'id')} = tm.{column(membership, 'team')} "
+        f"WHERE tm.{column(membership, 'member')} = {outer}.{column(member, 'id')} "
+        f"AND tm.{column(membership, 'organization')} = {outer}.{column(member, 'organization')} "
+        f"AND t.{column(team, 'retired_at')} IS NULL AND t.{column(team, 'managed_by_idp')}"
+    )
+    if connection.vendor == "postgresql":
+        sql = f"SELECT json_agg(json_build_array({scim_id}, {name}) ORDER BY {order})::text {rows}"
+    else:
+        # SQLite aggregates in the order of the rows it is given.
+        sql = (
+            f"SELECT json_group_array(json_array(p, n)) "  # noqa: S608
+            f"FROM (SELECT {scim_id} AS p, {name} AS n {rows} ORDER BY {order})"
+        )
+    # No value of a request reaches this SQL: only quoted identifiers from _meta.
+    return RawSQL(f"({sql})", (), output_field=TextField())  # noqa: S611
+
+
+def groups_from_column(value: str | None, *, base_url: str) -> list[dict[str, Any]]:
+    """The ``groups`` of a User from its ``idp_teams_column()`` value."""
+    found = []
+    for scim_id, name in json.loads(value) if value else ():
+        value_id = str(uuid.UUID(scim_id))  # SQLite keeps ids as hex text
+        found.append({"value": value_id, "display": name, "$ref": f"{base_url}/Groups/{value_id}", "type": "direct"})
+    return found
 
 
 def groups_by_member(

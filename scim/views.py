@@ -32,7 +32,7 @@ from keys.services import hold_key, record_key_use, record_rejected_key
 from keys.tenant_url import tenant_url
 from organizations.models import Member, MemberQuerySet, Organization, Team, TeamQuerySet
 from organizations.prepared import Prepared
-from organizations.services import Actor, delete_scim_member, provision_member, record_event
+from organizations.services import Actor, Provisioned, delete_scim_member, provision_member, record_event
 from organizations.teams import (
     add_team_members,
     create_team,
@@ -169,7 +169,7 @@ def _visible_members(organization_id: int) -> MemberQuerySet:
 
 
 def _member_by_id(organization_id: int, scim_id: uuid.UUID, *, for_update: bool) -> MemberQuerySet:
-    query = _visible_members(organization_id).filter(scim_id=scim_id)
+    query = _visible_members(organization_id).filter(scim_id=scim_id).annotate(idp_teams=groups.idp_teams_column())
     if for_update:
         query = query.select_for_update(of=("self",))
     # scim_id is unique: no ORDER BY (first() would add one).
@@ -267,14 +267,19 @@ class ScimView(APIView):
         self.scim_user_name = member.user_name
         return member
 
-    def user_resource(self, member: Member) -> dict[str, Any]:
-        """The User as the IdP reads it back, with its groups (one query)."""
+    def user_resource(self, member: Member, *, in_no_team: bool = False) -> dict[str, Any]:
+        """The User as the IdP reads it back, with its groups: read with the member, or by one query."""
         base_url = self.base_url()
-        teams = groups.groups_by_member(member.organization, [member], base_url=base_url)
-        return to_resource(member, base_url=base_url, groups=teams.get(member.pk))
+        if in_no_team:
+            teams = []
+        elif hasattr(member, "idp_teams"):
+            teams = groups.groups_from_column(member.idp_teams, base_url=base_url)
+        else:
+            teams = groups.groups_by_member(member.organization, [member], base_url=base_url).get(member.pk, [])
+        return to_resource(member, base_url=base_url, groups=teams or None)
 
-    def user_response(self, member: Member, *, status: int = 200) -> Response:
-        resource = self.user_resource(member)
+    def user_response(self, member: Member, *, status: int = 200, in_no_team: bool = False) -> Response:
+        resource = self.user_resource(member, in_no_team=in_no_team)
         headers = {"ETag": resource["meta"]["version"]}
         if status == 201:
             headers["Location"] = resource["meta"]["location"]
@@ -444,7 +449,12 @@ def _equality_look_up(attribute: Any, count: int) -> Prepared[Member]:
     kind = uuid.UUID if attribute.kind == "uuid" else str
 
     def build(organization_id: int, value: str | uuid.UUID) -> MemberQuerySet:
-        return _visible_members(organization_id).filter(Equality(attribute, value).q(value)).order_by("id")[:count]
+        return (
+            _visible_members(organization_id)
+            .filter(Equality(attribute, value).q(value))
+            .annotate(idp_teams=groups.idp_teams_column())
+            .order_by("id")[:count]
+        )
 
     return Prepared(build, organization_id=int, value=kind)
 
@@ -462,9 +472,14 @@ def search_users(
         total = len(members) if len(members) < count else _users(view, organization, params).count()
     else:
         total, members = _page_of_users(_users(view, organization, params), offset, count)
+    return total, [view.user_resource(m) for m in members] if look_up else _resources(view, organization, members)
+
+
+def _resources(view: ScimView, organization: Organization, members: list[Member]) -> list[dict[str, Any]]:
+    """A page of Users, with their groups in one statement for the page."""
     base_url = view.base_url()
     teams = groups.groups_by_member(organization, members, base_url=base_url)
-    return total, [to_resource(m, base_url=base_url, groups=teams.get(m.pk)) for m in members]
+    return [to_resource(m, base_url=base_url, groups=teams.get(m.pk)) for m in members]
 
 
 def _users(view: ScimView, organization: Organization, params: Mapping[str, Any]) -> MemberQuerySet:
@@ -522,8 +537,9 @@ class UserList(ScimView):
         user = read(organization, normalise(request.data))
         with transaction.atomic():
             self.hold_key(organization)
-            member, _created = provision_member(organization, user, by=_idp_actor(request))
-        return self.user_response(member, status=201)
+            member, provisioned = provision_member(organization, user, by=_idp_actor(request))
+        # A row just inserted is in no team: no statement to ask.
+        return self.user_response(member, status=201, in_no_team=provisioned is Provisioned.NEW)
 
 
 class UserSearch(UserList):

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, transaction
-from django.db.models import Model
+from django.db.models import Count, Model
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 
@@ -176,3 +176,19 @@ def test_the_models_written_by_prepared_statements_have_no_save_of_their_own_or_
     # insert() and update() stand for save(): an override or a signal would be skipped by them.
     assert model.save is Model.save
     assert not pre_save.has_listeners(model) and not post_save.has_listeners(model)
+
+
+def test_an_annotation_comes_back_on_each_model_as_the_queryset_sets_it(org):
+    staff = people(org)
+    with_reports = Prepared(
+        lambda organization_id: (
+            Member.objects.filter(organization_id=organization_id)
+            .annotate(report_count=Count("reports"))
+            .order_by("pk")
+        ),
+        organization_id=int,
+    )
+
+    assert [(m.pk, m.report_count) for m in with_reports(organization_id=org.pk)] == [
+        (m.pk, 3 if m is staff[0] else 0) for m in staff
+    ]

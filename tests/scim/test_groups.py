@@ -96,7 +96,9 @@ def test_a_create_without_a_display_name_is_400(scim, org):
 )
 def test_a_create_keeping_a_nul_character_in_an_attribute_it_does_not_model_is_400_and_creates_nothing(scim, extra):
     # Found by the API fuzz run: PostgreSQL's jsonb cannot hold U+0000, and the insert failed with a 500.
-    body = scim_error(scim.post("/Groups", {"schemas": [GROUP], "displayName": "Support", **extra}), 400, "invalidValue")
+    body = scim_error(
+        scim.post("/Groups", {"schemas": [GROUP], "displayName": "Support", **extra}), 400, "invalidValue"
+    )
     assert "U+0000" in body["detail"]
     assert not Team.objects.exists()
 
@@ -331,7 +333,13 @@ def test_each_user_lists_its_groups_read_only_and_direct(scim, people):
     ]
     listed = ok(scim.get("/Users", {"filter": f'userName eq "{people["bob"].user_name}"'}))
     assert [g["value"] for g in listed["Resources"][0]["groups"]] == [sales["id"]]
+    # Read with the member (by id, Entra's look-up, a PATCH's answer) or a page at a time: the same groups.
+    page = {r["id"]: r.get("groups") for r in ok(scim.get("/Users"))["Resources"]}
+    assert page[ALICE] == alice["groups"]
+    patched = ok(scim.patch(f"/Users/{ALICE}", patch_op({"op": "replace", "path": "title", "value": "Lead"})))
+    assert patched["groups"] == alice["groups"]
     assert "groups" not in ok(scim.get(f"/Users/{CAROL}"))
+    assert CAROL in page and page[CAROL] is None
     scim_error(
         scim.patch(f"/Users/{CAROL}", patch_op({"op": "add", "path": "groups", "value": [{"value": sales["id"]}]})),
         400,
