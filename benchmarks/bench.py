@@ -619,6 +619,9 @@ def run_cycles(args: argparse.Namespace, url: str, log_dir: Path) -> list[dict[s
         for config in configs(args):
             env = {**base_env, "DATABASE_URL": database_url(args.db_name, DB_CONNECTIONS[config.db_connections])}
             floor_env = {**base_env, "DJANGO_SETTINGS_MODULE": "benchmarks.floor_app"}
+            if args.floor_statements:
+                # The floor plus N round trips to the same PostgreSQL: what the statements alone cost.
+                floor_env |= {"FLOOR_STATEMENTS": str(args.floor_statements), "DATABASE_URL": env["DATABASE_URL"]}
             servers = []
             try:
                 ours = start_server("preciate", config, app="preciate.wsgi:application", env=env, log_dir=log_dir)
@@ -772,6 +775,9 @@ def main(argv: list[str] | None = None) -> int:
         "--db", default="persistent", help=f"database connections: {', '.join(DB_CONNECTIONS)}, or a list"
     )
     parser.add_argument("--no-floor", action="store_true", help="skip the bare Django view")
+    parser.add_argument(
+        "--floor-statements", type=int, default=0, help="the floor view also runs this many SELECT 1 per request"
+    )
     parser.add_argument("--time-limit", type=float, default=1800, help="seconds at most per phase")
     parser.add_argument(
         "--sizes", default="", help="instead of the cycles: members per organization, e.g. 10000,1000000"

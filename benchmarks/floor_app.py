@@ -10,7 +10,11 @@ runs. This module is its own settings module, URLconf and WSGI application. No m
 the floor is the framework, not the project's choice of middleware.
 """
 
+import os
+
+import environ
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import re_path
 
@@ -20,7 +24,12 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = __name__
 INSTALLED_APPS: list[str] = []
 MIDDLEWARE: list[str] = []
-DATABASES: dict[str, dict[str, str]] = {}
+DATABASES: dict[str, dict[str, object]] = {}
+# With FLOOR_STATEMENTS=N (bench.py --floor-statements N) each request also runs N ``SELECT 1``
+# on a kept connection: the framework plus the round trips a SCIM request cannot do without.
+STATEMENTS = int(os.environ.get("FLOOR_STATEMENTS", "0"))
+if STATEMENTS:
+    DATABASES = {"default": {**environ.Env().db("DATABASE_URL"), "CONN_MAX_AGE": 60}}
 USE_TZ = True
 LOGGING_CONFIG = None
 
@@ -35,6 +44,11 @@ ANSWER = {
 def answer(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Answer any method on any path with a small JSON body; 201 for POST, as a create would."""
     request.body  # noqa: B018 - read the body, as any view parsing a SCIM request must
+    if STATEMENTS:
+        with connection.cursor() as cursor:
+            for _ in range(STATEMENTS):
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
     return JsonResponse(ANSWER, status=201 if request.method == "POST" else 200)
 
 
