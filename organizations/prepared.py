@@ -139,7 +139,7 @@ class _Statement:
 
 
 class Prepared(Generic[T]):
-    """A queryset of keyword values, compiled once per database and list length.
+    """A queryset of keyword values, compiled once per process and length of its list values.
 
     ``kinds`` names each value's type (``int``, ``str``, ``uuid.UUID``), or ``[type]`` for a
     list (an ``__in``), whose length is part of what is compiled::
