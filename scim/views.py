@@ -464,8 +464,8 @@ def search_users(
 ) -> tuple[int, list[dict[str, Any]]]:
     """How many users match ``params``' filter, and the resources of ``count`` of them from ``offset``."""
     expression = str(params.get("filter") or "").strip()
-    sort_by = params.get("sortBy")
-    look_up = equality(expression) if expression and not sort_by and offset == 0 and count else None
+    default_order = not params.get("sortBy") and str(params.get("sortOrder") or "ascending").lower() == "ascending"
+    look_up = equality(expression) if expression and default_order and offset == 0 and count else None
     if look_up is not None:
         # Entra's look-up of one person, the commonest request of all: prepared SQL.
         members = _equality_look_up(look_up.attribute, count)(organization_id=organization.pk, value=look_up.value)

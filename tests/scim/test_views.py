@@ -181,6 +181,14 @@ def test_sort_by_username_descending(scim, org):
     assert [r["userName"] for r in body["Resources"]] == ["c@x.example", "b@x.example", "a@x.example"]
 
 
+def test_an_equality_filter_with_sort_order_descending_lists_the_newest_first(scim, org):
+    for name in ("b@x.example", "c@x.example", "a@x.example"):
+        MemberFactory(organization=org, user_name=name, title="Analyst")
+    for order, expected in (({}, ["b", "c", "a"]), ({"sortOrder": "descending"}, ["a", "c", "b"])):
+        body = scim.get("/Users", {"filter": 'title eq "Analyst"', **order}).json()
+        assert [r["userName"][0] for r in body["Resources"]] == expected
+
+
 def test_attributes_and_excluded_attributes_shape_the_resources(scim):
     created = scim.create(payload("entra_create_user_default_mappings"))
     only = scim.get("/Users", {"attributes": "userName", "filter": f'id eq "{created["id"]}"'}).json()["Resources"][0]
